@@ -1,0 +1,2301 @@
+/*
+ * The native core: a Node-API addon that turns JS values into CDTs and back, keeps the
+ * table of loaded runtime plugins, owns the JS wrappers of foreign handles and callables,
+ * and lends JS values (objects, functions) to foreign runtimes.
+ *
+ * Threading: every Node-API call happens on the JS thread. Plugins may call back from other
+ * threads (core_call, core_retain, core_release); such work is handed to the JS thread
+ * through a thread-safe function.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "metaffi.h"
+
+#define INLINE_ARGS 16
+#define MAX_SAFE_INT 9007199254740991LL
+#define HOST_ERROR_SLOTS 64
+
+/* ------------------------------------------------------------------------------------ */
+/* Per-thread call arena: bump allocation, reset to a mark when a call ends.             */
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t size;
+	size_t used;
+	_Alignas(16) char data[];
+} chunk;
+
+typedef struct {
+	chunk *head;
+	chunk *cur;
+} arena;
+
+static pthread_key_t g_arena_key;
+static pthread_once_t g_arena_once = PTHREAD_ONCE_INIT;
+
+static void arena_destroy(void *p)
+{
+	arena *a = p;
+	chunk *c = a->head;
+	while (c) {
+		chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+	free(a);
+}
+
+static void arena_key_init(void) { pthread_key_create(&g_arena_key, arena_destroy); }
+
+static chunk *chunk_new(size_t size)
+{
+	chunk *c = malloc(sizeof(chunk) + size);
+	if (!c) return NULL;
+	c->next = NULL;
+	c->size = size;
+	c->used = 0;
+	return c;
+}
+
+static arena *thread_arena(void)
+{
+	pthread_once(&g_arena_once, arena_key_init);
+	arena *a = pthread_getspecific(g_arena_key);
+	if (a) return a;
+	a = calloc(1, sizeof(arena));
+	if (!a) return NULL;
+	a->head = a->cur = chunk_new(64 * 1024);
+	if (!a->head) {
+		free(a);
+		return NULL;
+	}
+	pthread_setspecific(g_arena_key, a);
+	return a;
+}
+
+static void *arena_alloc(arena *a, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	chunk *c = a->cur;
+	if (c->used + size <= c->size) {
+		void *p = c->data + c->used;
+		c->used += size;
+		return p;
+	}
+	/* Chunks after cur are free (marks only point at cur or earlier). */
+	chunk *n = c->next;
+	if (!n || n->size < size) {
+		size_t want = size > 64 * 1024 ? size : 64 * 1024;
+		chunk *fresh = chunk_new(want);
+		if (!fresh) return NULL;
+		fresh->next = n ? n->next : NULL;
+		free(n);
+		c->next = fresh;
+		n = fresh;
+	}
+	n->used = size;
+	a->cur = n;
+	return n->data;
+}
+
+static metaffi_mark arena_mark_of(arena *a)
+{
+	metaffi_mark m = {a->cur, a->cur->used};
+	return m;
+}
+
+static void arena_reset_to(arena *a, metaffi_mark m)
+{
+	a->cur = m.chunk;
+	a->cur->used = m.used;
+}
+
+static void *core_alloc(size_t size)
+{
+	arena *a = thread_arena();
+	return a ? arena_alloc(a, size) : NULL;
+}
+
+static metaffi_mark core_arena_mark(void) { return arena_mark_of(thread_arena()); }
+
+static void core_arena_reset(metaffi_mark m) { arena_reset_to(thread_arena(), m); }
+
+static const char *arena_strdup(arena *a, const char *s, size_t len)
+{
+	char *p = arena_alloc(a, len + 1);
+	if (!p) return "";
+	memcpy(p, s, len);
+	p[len] = 0;
+	return p;
+}
+
+static const char *core_strdup(const char *s, size_t len)
+{
+	return arena_strdup(thread_arena(), s, len);
+}
+
+static const char *arena_printf(arena *a, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0) n = 0;
+	if ((size_t)n >= sizeof buf) n = sizeof buf - 1;
+	return arena_strdup(a, buf, (size_t)n);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Global state                                                                          */
+
+typedef struct box box;
+typedef struct entity entity;
+typedef struct module_rec module_rec;
+
+typedef struct {
+	const metaffi_plugin *plugin;
+	void *dl;
+	int loaded;
+	uint32_t generation;
+	entity *entities;
+	module_rec *modules;
+	box *boxes; /* JS wrappers owning one reference each */
+} runtime_slot;
+
+static runtime_slot g_rt[RT_COUNT];
+static napi_env g_env;
+static pthread_t g_js_thread;
+static int g_shutting_down;
+static atomic_int g_depth; /* foreign calls in progress on the JS thread */
+
+static napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
+static napi_ref g_object_proto;
+static napi_threadsafe_function g_tsfn;
+
+static const napi_type_tag TAG_HANDLE = {0x6d65746166666948ULL, 0x616e646c65000001ULL};
+static const napi_type_tag TAG_FOREIGN_FN = {0x6d65746166666946ULL, 0x756e6374696f6e02ULL};
+static const napi_type_tag TAG_HOST = {0x6d65746166666948ULL, 0x6f73740000000003ULL};
+
+/* Errors thrown by JS callbacks, kept until the outermost foreign call returns so the
+ * original exception can be handed back to the JS caller. */
+static napi_ref g_host_errors[HOST_ERROR_SLOTS];
+static uint64_t g_host_error_seq;
+
+static const metaffi_core g_core;
+
+static int on_js_thread(void) { return pthread_equal(pthread_self(), g_js_thread); }
+
+/* ------------------------------------------------------------------------------------ */
+/* Boxes: one foreign reference owned by a JS object (MetaFFIHandle or a JS function that
+ * calls a foreign callable). Linked per runtime so releasing a runtime drops them all.    */
+
+struct box {
+	void *val;
+	uint32_t runtime;
+	uint32_t generation;
+	int released;
+	int is_callable;
+	box *prev, *next;
+};
+
+static void box_link(box *b)
+{
+	runtime_slot *s = &g_rt[b->runtime];
+	b->prev = NULL;
+	b->next = s->boxes;
+	if (s->boxes) s->boxes->prev = b;
+	s->boxes = b;
+}
+
+static void box_unlink(box *b)
+{
+	runtime_slot *s = &g_rt[b->runtime];
+	if (b->prev) b->prev->next = b->next;
+	else if (s->boxes == b) s->boxes = b->next;
+	if (b->next) b->next->prev = b->prev;
+	b->prev = b->next = NULL;
+}
+
+static int box_alive(const box *b)
+{
+	return !b->released && g_rt[b->runtime].loaded && g_rt[b->runtime].generation == b->generation;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Deferred work: finalizers and other threads queue releases; the JS thread runs them.   */
+
+enum { DEFER_RELEASE, DEFER_FREE_ENTITY, DEFER_HOST_SYNC };
+
+typedef struct {
+	int kind;
+	uint32_t runtime;
+	uint32_t generation;
+	void *ptr;
+} deferred;
+
+static pthread_mutex_t g_defer_lock = PTHREAD_MUTEX_INITIALIZER;
+static deferred *g_defer;
+static size_t g_defer_len, g_defer_cap;
+static int g_defer_posted;
+
+static void defer_push(int kind, uint32_t runtime, uint32_t generation, void *ptr)
+{
+	pthread_mutex_lock(&g_defer_lock);
+	if (g_defer_len == g_defer_cap) {
+		size_t cap = g_defer_cap ? g_defer_cap * 2 : 64;
+		deferred *n = realloc(g_defer, cap * sizeof(deferred));
+		if (!n) {
+			pthread_mutex_unlock(&g_defer_lock);
+			return; /* out of memory: the reference leaks rather than crashing */
+		}
+		g_defer = n;
+		g_defer_cap = cap;
+	}
+	g_defer[g_defer_len].kind = kind;
+	g_defer[g_defer_len].runtime = runtime;
+	g_defer[g_defer_len].generation = generation;
+	g_defer[g_defer_len].ptr = ptr;
+	g_defer_len++;
+	int post = !g_defer_posted;
+	g_defer_posted = 1;
+	pthread_mutex_unlock(&g_defer_lock);
+	if (post && g_tsfn && !g_shutting_down)
+		napi_call_threadsafe_function(g_tsfn, NULL, napi_tsfn_nonblocking);
+}
+
+static void host_sync(void *rec);
+static void entity_destroy(entity *e);
+
+static void defer_drain(void)
+{
+	for (;;) {
+		pthread_mutex_lock(&g_defer_lock);
+		deferred *items = g_defer;
+		size_t n = g_defer_len;
+		g_defer = NULL;
+		g_defer_len = g_defer_cap = 0;
+		g_defer_posted = 0;
+		pthread_mutex_unlock(&g_defer_lock);
+		if (n == 0) {
+			free(items);
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			deferred *d = &items[i];
+			runtime_slot *s = &g_rt[d->runtime];
+			switch (d->kind) {
+			case DEFER_RELEASE:
+				if (s->loaded && s->generation == d->generation && s->plugin)
+					s->plugin->release(d->ptr);
+				break;
+			case DEFER_FREE_ENTITY:
+				entity_destroy(d->ptr);
+				break;
+			case DEFER_HOST_SYNC:
+				host_sync(d->ptr);
+				break;
+			}
+		}
+		free(items);
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Host records: a JS value lent to foreign runtimes. The record is attached to the JS
+ * object (napi_wrap) so passing the same object again reuses it. `count` is the number of
+ * foreign references; while it is above zero the napi reference is strong.              */
+
+typedef struct {
+	napi_ref ref;
+	atomic_int count;
+	int strong;
+	int typed; /* declared by makeMetaFFICallable */
+	size_t np, nr;
+	metaffi_type_info *params, *rets;
+} host_rec;
+
+static void types_free(metaffi_type_info *t, size_t n)
+{
+	if (!t) return;
+	for (size_t i = 0; i < n; i++) free((void *)t[i].alias);
+	free(t);
+}
+
+static void host_rec_finalize(napi_env env, void *data, void *hint)
+{
+	(void)hint;
+	host_rec *r = data;
+	if (r->ref) napi_delete_reference(env, r->ref);
+	types_free(r->params, r->np);
+	types_free(r->rets, r->nr);
+	free(r);
+}
+
+/* JS thread: make the napi reference strong exactly while foreign references exist. */
+static void host_sync(void *p)
+{
+	host_rec *r = p;
+	int want = atomic_load(&r->count) > 0;
+	uint32_t rc;
+	if (want && !r->strong) {
+		napi_reference_ref(g_env, r->ref, &rc);
+		r->strong = 1;
+	} else if (!want && r->strong) {
+		napi_reference_unref(g_env, r->ref, &rc);
+		r->strong = 0;
+	}
+}
+
+static void host_retain(host_rec *r)
+{
+	atomic_fetch_add(&r->count, 1);
+	if (on_js_thread()) host_sync(r);
+	else defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+}
+
+static void host_release(host_rec *r)
+{
+	if (atomic_fetch_sub(&r->count, 1) == 1) {
+		if (on_js_thread()) host_sync(r);
+		else defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+	}
+}
+
+/* The record of a JS object or function, created on first use. NULL with a pending
+ * exception when the object cannot carry one. */
+static host_rec *host_rec_of(napi_env env, napi_value obj)
+{
+	bool tagged = false;
+	napi_check_object_type_tag(env, obj, &TAG_HOST, &tagged);
+	if (tagged) {
+		void *r = NULL;
+		napi_unwrap(env, obj, &r);
+		return r;
+	}
+	host_rec *r = calloc(1, sizeof(host_rec));
+	if (!r) {
+		napi_throw_error(env, NULL, "out of memory");
+		return NULL;
+	}
+	if (napi_wrap(env, obj, r, host_rec_finalize, NULL, &r->ref) != napi_ok) {
+		free(r);
+		bool pending = false;
+		napi_is_exception_pending(env, &pending);
+		if (!pending)
+			napi_throw_type_error(env, NULL,
+			                      "this object cannot be passed to a foreign runtime: it is "
+			                      "already wrapped by another native addon");
+		return NULL;
+	}
+	napi_type_tag_object(env, obj, &TAG_HOST);
+	return r;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Conversion JS -> CDT                                                                  */
+
+typedef struct {
+	napi_env env;
+	arena *ar;
+	uint64_t str_type;     /* encoding the receiving plugin prefers */
+	char where[160];       /* "[3][1]" path inside nested arrays, for messages */
+	char msg[512];         /* type error message */
+} conv;
+
+static const char *type_base_name(uint64_t t)
+{
+	switch (t) {
+	case MT_FLOAT64: return "float64";
+	case MT_FLOAT32: return "float32";
+	case MT_INT8: return "int8";
+	case MT_INT16: return "int16";
+	case MT_INT32: return "int32";
+	case MT_INT64: return "int64";
+	case MT_UINT8: return "uint8";
+	case MT_UINT16: return "uint16";
+	case MT_UINT32: return "uint32";
+	case MT_UINT64: return "uint64";
+	case MT_BOOL: return "bool";
+	case MT_STRING8: return "string8";
+	case MT_STRING16: return "string16";
+	case MT_STRING32: return "string32";
+	case MT_HANDLE: return "handle";
+	case MT_SIZE: return "size";
+	case MT_CHAR8: return "char8";
+	case MT_CHAR16: return "char16";
+	case MT_CHAR32: return "char32";
+	case MT_ANY: return "any";
+	case MT_NULL: return "null";
+	case MT_CALLABLE: return "callable";
+	case MT_MAP: return "map";
+	default: return "unknown";
+	}
+}
+
+static void describe_js(napi_env env, napi_value v, char *out, size_t size)
+{
+	napi_valuetype t;
+	napi_typeof(env, v, &t);
+	switch (t) {
+	case napi_undefined: snprintf(out, size, "undefined"); return;
+	case napi_null: snprintf(out, size, "null"); return;
+	case napi_boolean: {
+		bool b;
+		napi_get_value_bool(env, v, &b);
+		snprintf(out, size, "boolean %s", b ? "true" : "false");
+		return;
+	}
+	case napi_number: {
+		double d;
+		napi_get_value_double(env, v, &d);
+		snprintf(out, size, "number %.17g", d);
+		return;
+	}
+	case napi_string: {
+		char s[40];
+		size_t n = 0;
+		napi_get_value_string_utf8(env, v, s, sizeof s, &n);
+		snprintf(out, size, "string \"%s%s\"", s, n >= sizeof s - 1 ? "..." : "");
+		return;
+	}
+	case napi_bigint: snprintf(out, size, "bigint"); return;
+	case napi_symbol: snprintf(out, size, "symbol"); return;
+	case napi_function: snprintf(out, size, "function"); return;
+	default: {
+		bool arr = false;
+		napi_is_array(env, v, &arr);
+		bool handle = false;
+		napi_check_object_type_tag(env, v, &TAG_HANDLE, &handle);
+		snprintf(out, size, "%s", arr ? "array" : handle ? "MetaFFIHandle" : "object");
+		return;
+	}
+	}
+}
+
+static int conv_fail(conv *c, napi_value v, const char *expected)
+{
+	char got[96];
+	describe_js(c->env, v, got, sizeof got);
+	snprintf(c->msg, sizeof c->msg, "expected %s, got %s", expected, got);
+	return -1;
+}
+
+/* Return codes of the converters: 0 ok, -1 type error (c->msg), -2 JS exception pending. */
+
+static int js_string_to_cdt(conv *c, napi_value v, uint64_t want, cdt *out)
+{
+	size_t len = 0;
+	if (want == MT_STRING16 || (want != MT_STRING8 && c->str_type == MT_STRING16)) {
+		if (napi_get_value_string_utf16(c->env, v, NULL, 0, &len) != napi_ok) return -2;
+		char16_t *buf = arena_alloc(c->ar, (len + 1) * 2);
+		if (!buf) return -2;
+		napi_get_value_string_utf16(c->env, v, buf, len + 1, &len);
+		out->type = MT_STRING16;
+		out->v.str.ptr = buf;
+		out->v.str.len = len;
+		return 0;
+	}
+	/* UTF-8: try a small buffer first, measure only when it does not fit. */
+	char *buf = arena_alloc(c->ar, 128);
+	if (!buf) return -2;
+	if (napi_get_value_string_utf8(c->env, v, buf, 128, &len) != napi_ok) return -2;
+	if (len >= 127) {
+		napi_get_value_string_utf8(c->env, v, NULL, 0, &len);
+		buf = arena_alloc(c->ar, len + 1);
+		if (!buf) return -2;
+		napi_get_value_string_utf8(c->env, v, buf, len + 1, &len);
+	}
+	out->type = MT_STRING8;
+	out->v.str.ptr = buf;
+	out->v.str.len = len;
+	return 0;
+}
+
+static int js_char_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out)
+{
+	napi_valuetype t;
+	napi_typeof(c->env, v, &t);
+	if (t != napi_string) return conv_fail(c, v, "a one-character string");
+	char16_t u[4];
+	size_t len = 0;
+	napi_get_value_string_utf16(c->env, v, u, 4, &len);
+	uint32_t cp;
+	if (len == 1 && !(u[0] >= 0xD800 && u[0] <= 0xDFFF)) cp = u[0];
+	else if (len == 2 && u[0] >= 0xD800 && u[0] <= 0xDBFF && u[1] >= 0xDC00 && u[1] <= 0xDFFF)
+		cp = 0x10000 + ((uint32_t)(u[0] - 0xD800) << 10) + (u[1] - 0xDC00);
+	else return conv_fail(c, v, "a one-character string");
+	if (type == MT_CHAR16 && cp > 0xFFFF)
+		return conv_fail(c, v, "a one-character string in the Basic Multilingual Plane (char16)");
+	if (type == MT_CHAR8 && cp > 0x7F)
+		return conv_fail(c, v, "a one-character ASCII string (char8)");
+	out->type = type;
+	out->v.ch = cp;
+	return 0;
+}
+
+/* Integers: numbers must be integral and in range; bigints are accepted when they fit. */
+static int js_int_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out)
+{
+	napi_valuetype t;
+	napi_typeof(c->env, v, &t);
+	int is_unsigned = type == MT_UINT8 || type == MT_UINT16 || type == MT_UINT32 ||
+	                  type == MT_UINT64 || type == MT_SIZE;
+	int64_t s = 0;
+	uint64_t u = 0;
+	int negative = 0;
+	(void)u;
+	if (t == napi_number) {
+		double d;
+		napi_get_value_double(c->env, v, &d);
+		if (!isfinite(d) || d != trunc(d)) goto not_integer;
+		if (d < -9223372036854775808.0 || d >= 18446744073709551616.0) goto out_of_range;
+		if (d >= 9223372036854775808.0) { /* above int64: only unsigned 64-bit types hold it */
+			if (type != MT_UINT64 && type != MT_SIZE) goto out_of_range;
+			out->type = type;
+			out->v.u64 = (uint64_t)d;
+			return 0;
+		}
+		s = (int64_t)d;
+		negative = s < 0;
+	} else if (t == napi_bigint) {
+		bool lossless = false;
+		if (is_unsigned) {
+			napi_get_value_bigint_uint64(c->env, v, &u, &lossless);
+			if (!lossless) goto out_of_range;
+			if (type == MT_UINT64 || type == MT_SIZE) {
+				out->type = type;
+				out->v.u64 = u;
+				return 0;
+			}
+			s = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u;
+		} else {
+			napi_get_value_bigint_int64(c->env, v, &s, &lossless);
+			if (!lossless) goto out_of_range;
+			negative = s < 0;
+		}
+	} else {
+		goto not_integer;
+	}
+	switch (type) {
+	case MT_INT8:
+		if (s < INT8_MIN || s > INT8_MAX) goto out_of_range;
+		out->v.i8 = (int8_t)s;
+		break;
+	case MT_INT16:
+		if (s < INT16_MIN || s > INT16_MAX) goto out_of_range;
+		out->v.i16 = (int16_t)s;
+		break;
+	case MT_INT32:
+		if (s < INT32_MIN || s > INT32_MAX) goto out_of_range;
+		out->v.i32 = (int32_t)s;
+		break;
+	case MT_INT64: out->v.i64 = s; break;
+	case MT_UINT8:
+		if (negative || s > UINT8_MAX) goto out_of_range;
+		out->v.u8 = (uint8_t)s;
+		break;
+	case MT_UINT16:
+		if (negative || s > UINT16_MAX) goto out_of_range;
+		out->v.u16 = (uint16_t)s;
+		break;
+	case MT_UINT32:
+		if (negative || s > (int64_t)UINT32_MAX) goto out_of_range;
+		out->v.u32 = (uint32_t)s;
+		break;
+	default: /* uint64, size */
+		if (negative) goto out_of_range;
+		out->v.u64 = (uint64_t)s;
+		break;
+	}
+	out->type = type;
+	return 0;
+not_integer : {
+	char e[64];
+	snprintf(e, sizeof e, "%s (an integer number or bigint)", type_base_name(type));
+	return conv_fail(c, v, e);
+}
+out_of_range : {
+	char e[64];
+	snprintf(e, sizeof e, "%s, but the value is out of its range", type_base_name(type));
+	return conv_fail(c, v, e);
+}
+}
+
+static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out);
+
+static int is_packable(uint64_t t)
+{
+	switch (t) {
+	case MT_FLOAT64: case MT_FLOAT32: case MT_INT8: case MT_INT16: case MT_INT32:
+	case MT_INT64: case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64:
+	case MT_SIZE: case MT_BOOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t typedarray_element(napi_typedarray_type t)
+{
+	switch (t) {
+	case napi_int8_array: return MT_INT8;
+	case napi_uint8_array: return MT_UINT8;
+	case napi_uint8_clamped_array: return MT_UINT8;
+	case napi_int16_array: return MT_INT16;
+	case napi_uint16_array: return MT_UINT16;
+	case napi_int32_array: return MT_INT32;
+	case napi_uint32_array: return MT_UINT32;
+	case napi_float32_array: return MT_FLOAT32;
+	case napi_float64_array: return MT_FLOAT64;
+	case napi_bigint64_array: return MT_INT64;
+	case napi_biguint64_array: return MT_UINT64;
+	default: return 0;
+	}
+}
+
+static int typedarray_to_packed(conv *c, napi_value v, uint64_t want, cdt *out)
+{
+	napi_typedarray_type tt;
+	size_t len;
+	void *data;
+	if (napi_get_typedarray_info(c->env, v, &tt, &len, &data, NULL, NULL) != napi_ok) return -2;
+	uint64_t have = typedarray_element(tt);
+	if (want == MT_SIZE && have == MT_UINT64) have = MT_SIZE;
+	if (want == MT_BOOL && have == MT_UINT8) have = MT_BOOL;
+	if (want != 0 && want != MT_ANY && have != want) return 1; /* caller converts */
+	out->type = have | MT_ARRAY | MT_PACKED;
+	out->v.packed.data = data;
+	out->v.packed.len = len;
+	return 0;
+}
+
+/* A JS array of numbers (or booleans) for a packable element type: the JS helper checks
+ * and copies it into a typed array in one JIT-compiled loop. */
+static int pack_with_helper(conv *c, napi_value v, uint64_t elem, cdt *out)
+{
+	napi_value fn, args[2], result, global;
+	napi_get_reference_value(c->env, g_pack_fn, &fn);
+	napi_get_global(c->env, &global);
+	args[0] = v;
+	napi_create_double(c->env, (double)elem, &args[1]);
+	napi_status st = napi_call_function(c->env, global, fn, 2, args, &result);
+	if (st != napi_ok) return -2;
+	napi_valuetype t;
+	napi_typeof(c->env, result, &t);
+	if (t == napi_string) { /* the helper explains what is wrong */
+		size_t n;
+		napi_get_value_string_utf8(c->env, result, c->msg, sizeof c->msg, &n);
+		return -1;
+	}
+	int rc = typedarray_to_packed(c, result, elem, out);
+	if (rc == 1) return -2;
+	return rc;
+}
+
+static void where_prepend(conv *c, size_t i)
+{
+	char tmp[sizeof c->where + 32];
+	snprintf(tmp, sizeof tmp, "[%zu]%s", i, c->where);
+	tmp[sizeof c->where - 1] = 0;
+	memcpy(c->where, tmp, sizeof c->where);
+}
+
+static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *out)
+{
+	napi_valuetype t;
+	napi_typeof(c->env, v, &t);
+	if (t == napi_null || t == napi_undefined) {
+		out->type = MT_NULL;
+		return 0;
+	}
+	bool is_typed = false, is_arr = false;
+	napi_is_typedarray(c->env, v, &is_typed);
+	if (is_typed && dims == 1 && (is_packable(elem) || elem == MT_ANY)) {
+		int rc = typedarray_to_packed(c, v, elem, out);
+		if (rc <= 0) return rc;
+		return pack_with_helper(c, v, elem, out); /* another kind of typed array */
+	}
+	napi_is_array(c->env, v, &is_arr);
+	if (!is_arr) {
+		char e[64];
+		snprintf(e, sizeof e, "an array (%s%s)", type_base_name(elem),
+		         dims == 1 ? "[]" : dims == 2 ? "[][]" : "[]...");
+		return conv_fail(c, v, e);
+	}
+	if (dims == 1 && is_packable(elem)) return pack_with_helper(c, v, elem, out);
+	uint32_t len;
+	napi_get_array_length(c->env, v, &len);
+	cdt *elems = arena_alloc(c->ar, (len ? len : 1) * sizeof(cdt));
+	if (!elems) return -2;
+	for (uint32_t i = 0; i < len; i++) {
+		napi_value item;
+		if (napi_get_element(c->env, v, i, &item) != napi_ok) return -2;
+		int rc = js_to_cdt(c, item, elem, dims - 1, &elems[i]);
+		if (rc) {
+			if (rc == -1) where_prepend(c, i);
+			return rc;
+		}
+	}
+	out->type = elem | MT_ARRAY;
+	out->v.arr.elems = elems;
+	out->v.arr.len = len;
+	return 0;
+}
+
+static int js_ref_to_cdt(conv *c, napi_value v, cdt *out, int want_callable);
+
+/* `any`: the natural CDT of whatever JS value arrived. */
+static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
+{
+	napi_valuetype t;
+	napi_typeof(c->env, v, &t);
+	switch (t) {
+	case napi_undefined:
+	case napi_null: out->type = MT_NULL; return 0;
+	case napi_boolean: {
+		bool b;
+		napi_get_value_bool(c->env, v, &b);
+		out->type = MT_BOOL;
+		out->v.b = b;
+		return 0;
+	}
+	case napi_number: {
+		double d;
+		napi_get_value_double(c->env, v, &d);
+		if (d == (double)(int64_t)d && d >= -9.2e18 && d <= 9.2e18 && !(d == 0 && 1 / d < 0)) {
+			out->type = MT_INT64;
+			out->v.i64 = (int64_t)d;
+		} else {
+			out->type = MT_FLOAT64;
+			out->v.f64 = d;
+		}
+		return 0;
+	}
+	case napi_bigint: {
+		bool lossless = false;
+		int64_t s;
+		napi_get_value_bigint_int64(c->env, v, &s, &lossless);
+		if (lossless) {
+			out->type = MT_INT64;
+			out->v.i64 = s;
+			return 0;
+		}
+		uint64_t u;
+		napi_get_value_bigint_uint64(c->env, v, &u, &lossless);
+		if (lossless) {
+			out->type = MT_UINT64;
+			out->v.u64 = u;
+			return 0;
+		}
+		return conv_fail(c, v, "a bigint within the 64-bit range");
+	}
+	case napi_string: return js_string_to_cdt(c, v, 0, out);
+	case napi_function: return js_ref_to_cdt(c, v, out, 1);
+	case napi_symbol: return conv_fail(c, v, "a value that can cross to a foreign runtime");
+	default: break;
+	}
+	bool flag = false;
+	napi_is_array(c->env, v, &flag);
+	if (flag) {
+		uint32_t len;
+		napi_get_array_length(c->env, v, &len);
+		cdt *elems = arena_alloc(c->ar, (len ? len : 1) * sizeof(cdt));
+		if (!elems) return -2;
+		for (uint32_t i = 0; i < len; i++) {
+			napi_value item;
+			if (napi_get_element(c->env, v, i, &item) != napi_ok) return -2;
+			int rc = js_any_to_cdt(c, item, &elems[i]);
+			if (rc) {
+				if (rc == -1) where_prepend(c, i);
+				return rc;
+			}
+		}
+		out->type = MT_ANY | MT_ARRAY;
+		out->v.arr.elems = elems;
+		out->v.arr.len = len;
+		return 0;
+	}
+	napi_is_typedarray(c->env, v, &flag);
+	if (flag) return typedarray_to_packed(c, v, 0, out);
+	napi_is_arraybuffer(c->env, v, &flag);
+	if (flag) {
+		void *data;
+		size_t len;
+		napi_get_arraybuffer_info(c->env, v, &data, &len);
+		out->type = MT_UINT8 | MT_ARRAY | MT_PACKED;
+		out->v.packed.data = data;
+		out->v.packed.len = len;
+		return 0;
+	}
+	napi_check_object_type_tag(c->env, v, &TAG_HANDLE, &flag);
+	if (flag) return js_ref_to_cdt(c, v, out, 0);
+	/* Plain objects become maps with string keys; Map instances maps of any keys. */
+	napi_value proto, object_proto;
+	napi_get_prototype(c->env, v, &proto);
+	napi_get_reference_value(c->env, g_object_proto, &object_proto);
+	bool plain = false;
+	napi_strict_equals(c->env, proto, object_proto, &plain);
+	if (!plain) {
+		napi_valuetype pt;
+		napi_typeof(c->env, proto, &pt);
+		plain = pt == napi_null;
+	}
+	if (plain) {
+		napi_value keys;
+		if (napi_get_all_property_names(c->env, v, napi_key_own_only,
+		                                napi_key_enumerable | napi_key_skip_symbols,
+		                                napi_key_numbers_to_strings, &keys) != napi_ok)
+			return -2;
+		uint32_t len;
+		napi_get_array_length(c->env, keys, &len);
+		cdt *kv = arena_alloc(c->ar, (len ? len : 1) * 2 * sizeof(cdt));
+		if (!kv) return -2;
+		for (uint32_t i = 0; i < len; i++) {
+			napi_value k, item;
+			napi_get_element(c->env, keys, i, &k);
+			if (napi_get_property(c->env, v, k, &item) != napi_ok) return -2;
+			int rc = js_string_to_cdt(c, k, 0, &kv[2 * i]);
+			if (!rc) rc = js_any_to_cdt(c, item, &kv[2 * i + 1]);
+			if (rc) return rc;
+		}
+		out->type = MT_MAP;
+		out->v.map.kv = kv;
+		out->v.map.len = len;
+		return 0;
+	}
+	napi_value global, map_ctor;
+	napi_get_global(c->env, &global);
+	napi_get_named_property(c->env, global, "Map", &map_ctor);
+	bool is_map = false;
+	napi_instanceof(c->env, v, map_ctor, &is_map);
+	if (is_map) {
+		/* entries as a flat [k, v, k, v...] array via Array.from(map).flat() */
+		napi_value array_ctor, from, entries, flat_fn, flat;
+		napi_get_named_property(c->env, global, "Array", &array_ctor);
+		napi_get_named_property(c->env, array_ctor, "from", &from);
+		if (napi_call_function(c->env, array_ctor, from, 1, &v, &entries) != napi_ok) return -2;
+		napi_get_named_property(c->env, entries, "flat", &flat_fn);
+		if (napi_call_function(c->env, entries, flat_fn, 0, NULL, &flat) != napi_ok) return -2;
+		uint32_t len;
+		napi_get_array_length(c->env, flat, &len);
+		cdt *kv = arena_alloc(c->ar, (len ? len : 2) * sizeof(cdt));
+		if (!kv) return -2;
+		for (uint32_t i = 0; i < len; i++) {
+			napi_value item;
+			napi_get_element(c->env, flat, i, &item);
+			int rc = js_any_to_cdt(c, item, &kv[i]);
+			if (rc) return rc;
+		}
+		out->type = MT_MAP;
+		out->v.map.kv = kv;
+		out->v.map.len = len / 2;
+		return 0;
+	}
+	return js_ref_to_cdt(c, v, out, 0); /* any other object: lent as a handle */
+}
+
+/* A handle or callable: our own wrappers unwrap to the foreign reference they hold; any
+ * other JS object or function is lent as a host reference. */
+static int js_ref_to_cdt(conv *c, napi_value v, cdt *out, int want_callable)
+{
+	bool tagged = false;
+	napi_check_object_type_tag(c->env, v, &TAG_HANDLE, &tagged);
+	if (!tagged) napi_check_object_type_tag(c->env, v, &TAG_FOREIGN_FN, &tagged);
+	if (tagged) {
+		box *b = NULL;
+		napi_unwrap(c->env, v, (void **)&b);
+		if (!b || !box_alive(b)) {
+			snprintf(c->msg, sizeof c->msg,
+			         "the %s was released%s; it can no longer be used",
+			         b && b->is_callable ? "foreign function" : "handle",
+			         b && !b->released ? " together with its runtime" : "");
+			return -1;
+		}
+		out->type = b->is_callable ? MT_CALLABLE : MT_HANDLE;
+		out->v.ref.val = b->val;
+		out->v.ref.runtime = b->runtime;
+		return 0;
+	}
+	host_rec *r = host_rec_of(c->env, v);
+	if (!r) return -2;
+	napi_valuetype t;
+	napi_typeof(c->env, v, &t);
+	out->type = (t == napi_function || want_callable) ? MT_CALLABLE : MT_HANDLE;
+	out->v.ref.val = r;
+	out->v.ref.runtime = RT_HOST;
+	return 0;
+}
+
+static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out)
+{
+	if (dims > 0) return js_array_to_cdt(c, v, type, dims, out);
+	napi_valuetype t;
+	switch (type) {
+	case MT_FLOAT64:
+	case MT_FLOAT32: {
+		napi_typeof(c->env, v, &t);
+		if (t != napi_number)
+			return conv_fail(c, v, type == MT_FLOAT64 ? "float64 (a number)" : "float32 (a number)");
+		double d;
+		napi_get_value_double(c->env, v, &d);
+		out->type = type;
+		if (type == MT_FLOAT64) out->v.f64 = d;
+		else out->v.f32 = (float)d;
+		return 0;
+	}
+	case MT_INT8: case MT_INT16: case MT_INT32: case MT_INT64:
+	case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64: case MT_SIZE:
+		return js_int_to_cdt(c, v, type, out);
+	case MT_BOOL: {
+		napi_typeof(c->env, v, &t);
+		if (t != napi_boolean) return conv_fail(c, v, "bool (true or false)");
+		bool b;
+		napi_get_value_bool(c->env, v, &b);
+		out->type = MT_BOOL;
+		out->v.b = b;
+		return 0;
+	}
+	case MT_STRING8:
+	case MT_STRING16:
+	case MT_STRING32:
+		napi_typeof(c->env, v, &t);
+		if (t == napi_null || t == napi_undefined) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		if (t != napi_string) return conv_fail(c, v, "a string");
+		return js_string_to_cdt(c, v, type == MT_STRING32 ? 0 : type, out);
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32:
+		return js_char_to_cdt(c, v, type, out);
+	case MT_HANDLE:
+		napi_typeof(c->env, v, &t);
+		if (t == napi_null || t == napi_undefined) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		if (t != napi_object && t != napi_function)
+			return conv_fail(c, v, "a handle (a MetaFFIHandle, an object, or null)");
+		return js_ref_to_cdt(c, v, out, 0);
+	case MT_CALLABLE:
+		napi_typeof(c->env, v, &t);
+		if (t == napi_null || t == napi_undefined) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		if (t != napi_function) return conv_fail(c, v, "a function");
+		return js_ref_to_cdt(c, v, out, 1);
+	case MT_NULL:
+		out->type = MT_NULL;
+		return 0;
+	case MT_ANY:
+		return js_any_to_cdt(c, v, out);
+	default:
+		snprintf(c->msg, sizeof c->msg, "unsupported declared type code %llu",
+		         (unsigned long long)type);
+		return -1;
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Conversion CDT -> JS                                                                  */
+
+static napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable);
+
+static napi_status int64_to_js(napi_env env, int64_t v, napi_value *out)
+{
+	if (v >= -MAX_SAFE_INT && v <= MAX_SAFE_INT) return napi_create_int64(env, v, out);
+	return napi_create_bigint_int64(env, v, out);
+}
+
+static napi_status uint64_to_js(napi_env env, uint64_t v, napi_value *out)
+{
+	if (v <= (uint64_t)MAX_SAFE_INT) return napi_create_int64(env, (int64_t)v, out);
+	return napi_create_bigint_uint64(env, v, out);
+}
+
+static size_t utf16_encode(uint32_t cp, char16_t *o)
+{
+	if (cp < 0x10000) {
+		o[0] = (char16_t)cp;
+		return 1;
+	}
+	cp -= 0x10000;
+	o[0] = (char16_t)(0xD800 + (cp >> 10));
+	o[1] = (char16_t)(0xDC00 + (cp & 0x3FF));
+	return 2;
+}
+
+static napi_status packed_to_typedarray(napi_env env, const cdt *v, napi_value *out)
+{
+	uint64_t e = MT_ELEMENT(v->type);
+	napi_typedarray_type tt;
+	size_t width;
+	switch (e) {
+	case MT_FLOAT64: tt = napi_float64_array; width = 8; break;
+	case MT_FLOAT32: tt = napi_float32_array; width = 4; break;
+	case MT_INT8: tt = napi_int8_array; width = 1; break;
+	case MT_INT16: tt = napi_int16_array; width = 2; break;
+	case MT_INT32: tt = napi_int32_array; width = 4; break;
+	case MT_INT64: tt = napi_bigint64_array; width = 8; break;
+	case MT_UINT8: case MT_BOOL: tt = napi_uint8_array; width = 1; break;
+	case MT_UINT16: tt = napi_uint16_array; width = 2; break;
+	case MT_UINT32: tt = napi_uint32_array; width = 4; break;
+	default: tt = napi_biguint64_array; width = 8; break; /* uint64, size */
+	}
+	void *data;
+	napi_value ab;
+	size_t len = v->v.packed.len;
+	napi_status st = napi_create_arraybuffer(env, len * width, &data, &ab);
+	if (st != napi_ok) return st;
+	if (len) memcpy(data, v->v.packed.data, len * width);
+	return napi_create_typedarray(env, tt, len, ab, 0, out);
+}
+
+static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int keep_packed,
+                             napi_value *out)
+{
+	uint64_t t = v->type;
+	if (t & MT_ARRAY) {
+		if (t & MT_PACKED) {
+			napi_value typed;
+			napi_status st = packed_to_typedarray(env, v, &typed);
+			if (st != napi_ok || keep_packed) {
+				*out = typed;
+				return st;
+			}
+			napi_value fn, global, args[2];
+			napi_get_reference_value(env, g_unpack_fn, &fn);
+			napi_get_global(env, &global);
+			args[0] = typed;
+			napi_get_boolean(env, MT_ELEMENT(t) == MT_BOOL, &args[1]);
+			return napi_call_function(env, global, fn, 2, args, out);
+		}
+		napi_status st = napi_create_array_with_length(env, v->v.arr.len, out);
+		if (st != napi_ok) return st;
+		for (size_t i = 0; i < v->v.arr.len; i++) {
+			napi_value item;
+			st = cdt_to_js(env, ar, &v->v.arr.elems[i], keep_packed, &item);
+			if (st != napi_ok) return st;
+			napi_set_element(env, *out, (uint32_t)i, item);
+		}
+		return napi_ok;
+	}
+	switch (t) {
+	case MT_FLOAT64: return napi_create_double(env, v->v.f64, out);
+	case MT_FLOAT32: return napi_create_double(env, (double)v->v.f32, out);
+	case MT_INT8: return napi_create_int32(env, v->v.i8, out);
+	case MT_INT16: return napi_create_int32(env, v->v.i16, out);
+	case MT_INT32: return napi_create_int32(env, v->v.i32, out);
+	case MT_INT64: return int64_to_js(env, v->v.i64, out);
+	case MT_UINT8: return napi_create_uint32(env, v->v.u8, out);
+	case MT_UINT16: return napi_create_uint32(env, v->v.u16, out);
+	case MT_UINT32: return napi_create_uint32(env, v->v.u32, out);
+	case MT_UINT64:
+	case MT_SIZE: return uint64_to_js(env, v->v.u64, out);
+	case MT_BOOL: return napi_get_boolean(env, v->v.b != 0, out);
+	case MT_STRING8: return napi_create_string_utf8(env, v->v.str.ptr, v->v.str.len, out);
+	case MT_STRING16: return napi_create_string_utf16(env, v->v.str.ptr, v->v.str.len, out);
+	case MT_STRING32: {
+		const uint32_t *s = v->v.str.ptr;
+		char16_t *buf = arena_alloc(ar, v->v.str.len * 2 * sizeof(char16_t) + 2);
+		if (!buf) return napi_generic_failure;
+		size_t n = 0;
+		for (size_t i = 0; i < v->v.str.len; i++) n += utf16_encode(s[i], buf + n);
+		return napi_create_string_utf16(env, buf, n, out);
+	}
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32: {
+		char16_t u[2];
+		size_t n = utf16_encode(v->v.ch, u);
+		return napi_create_string_utf16(env, u, n, out);
+	}
+	case MT_NULL: return napi_get_null(env, out);
+	case MT_HANDLE:
+	case MT_CALLABLE:
+		if (v->v.ref.runtime == RT_HOST) {
+			host_rec *r = v->v.ref.val;
+			napi_status st = napi_get_reference_value(env, r->ref, out);
+			host_release(r); /* results are owned: drop the reference we were given */
+			return st;
+		}
+		*out = make_box_object(env, v->v.ref.runtime, v->v.ref.val, t == MT_CALLABLE);
+		return *out ? napi_ok : napi_generic_failure;
+	case MT_MAP: {
+		int all_strings = 1;
+		for (size_t i = 0; i < v->v.map.len; i++) {
+			uint64_t kt = v->v.map.kv[2 * i].type;
+			if (kt != MT_STRING8 && kt != MT_STRING16 && kt != MT_STRING32) all_strings = 0;
+		}
+		napi_status st;
+		if (all_strings) {
+			st = napi_create_object(env, out);
+			if (st != napi_ok) return st;
+			for (size_t i = 0; i < v->v.map.len; i++) {
+				napi_value k, item;
+				st = cdt_to_js(env, ar, &v->v.map.kv[2 * i], keep_packed, &k);
+				if (st == napi_ok) st = cdt_to_js(env, ar, &v->v.map.kv[2 * i + 1], keep_packed, &item);
+				if (st != napi_ok) return st;
+				napi_set_property(env, *out, k, item);
+			}
+			return napi_ok;
+		}
+		napi_value flat, fn, global;
+		st = napi_create_array_with_length(env, v->v.map.len * 2, &flat);
+		if (st != napi_ok) return st;
+		for (size_t i = 0; i < v->v.map.len * 2; i++) {
+			napi_value item;
+			st = cdt_to_js(env, ar, &v->v.map.kv[i], keep_packed, &item);
+			if (st != napi_ok) return st;
+			napi_set_element(env, flat, (uint32_t)i, item);
+		}
+		napi_get_reference_value(env, g_to_map_fn, &fn);
+		napi_get_global(env, &global);
+		return napi_call_function(env, global, fn, 1, &flat, out);
+	}
+	default: {
+		char msg[96];
+		snprintf(msg, sizeof msg, "a foreign runtime produced a value of unknown type code %llu",
+		         (unsigned long long)t);
+		napi_throw_error(env, NULL, msg);
+		return napi_pending_exception;
+	}
+	}
+}
+
+/* Drop the references owned by results that were not turned into JS values. */
+static void cdt_release_refs(const cdt *v)
+{
+	if ((v->type & MT_ARRAY) && !(v->type & MT_PACKED)) {
+		for (size_t i = 0; i < v->v.arr.len; i++) cdt_release_refs(&v->v.arr.elems[i]);
+	} else if (v->type == MT_MAP) {
+		for (size_t i = 0; i < 2 * v->v.map.len; i++) cdt_release_refs(&v->v.map.kv[i]);
+	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
+		g_core.release(v->v.ref.runtime, v->v.ref.val);
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Errors                                                                                */
+
+static void throw_metaffi_error(napi_env env, const char *runtime, const metaffi_error *err,
+                                const char *context)
+{
+	napi_value ctor, args[2], details, exc, s;
+	char msg[4096];
+	const char *type = err->type && *err->type ? err->type : NULL;
+	const char *text = err->message ? err->message : "";
+	if (context && type) snprintf(msg, sizeof msg, "%s: %s: %s", context, type, text);
+	else if (context) snprintf(msg, sizeof msg, "%s: %s", context, text);
+	else if (type) snprintf(msg, sizeof msg, "%s: %s", type, text);
+	else snprintf(msg, sizeof msg, "%s", text);
+	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &args[0]);
+	napi_create_object(env, &details);
+	napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &s);
+	napi_set_named_property(env, details, "runtime", s);
+	if (type) {
+		napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &s);
+		napi_set_named_property(env, details, "foreignType", s);
+	}
+	napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s);
+	napi_set_named_property(env, details, "foreignMessage", s);
+	if (err->stack) {
+		napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &s);
+		napi_set_named_property(env, details, "foreignStack", s);
+	}
+	if (err->host_error && g_host_errors[err->host_error % HOST_ERROR_SLOTS] &&
+	    g_host_error_seq - err->host_error < HOST_ERROR_SLOTS) {
+		napi_value cause;
+		napi_get_reference_value(env, g_host_errors[err->host_error % HOST_ERROR_SLOTS], &cause);
+		if (cause) napi_set_named_property(env, details, "cause", cause);
+	}
+	args[1] = details;
+	napi_get_reference_value(env, g_error_ctor, &ctor);
+	if (napi_new_instance(env, ctor, 2, args, &exc) == napi_ok) napi_throw(env, exc);
+	else napi_throw_error(env, NULL, msg);
+}
+
+static void throw_simple(napi_env env, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	metaffi_error e = {NULL, msg, NULL, 0};
+	throw_metaffi_error(env, "", &e, NULL);
+}
+
+static void clear_host_errors(napi_env env)
+{
+	for (int i = 0; i < HOST_ERROR_SLOTS; i++) {
+		if (g_host_errors[i]) {
+			napi_delete_reference(env, g_host_errors[i]);
+			g_host_errors[i] = NULL;
+		}
+	}
+}
+
+/* Record a JS exception from a callback and describe it for the foreign runtime. */
+static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, metaffi_error *err)
+{
+	uint64_t id = ++g_host_error_seq;
+	napi_ref *slot = &g_host_errors[id % HOST_ERROR_SLOTS];
+	if (*slot) napi_delete_reference(env, *slot);
+	napi_create_reference(env, exc, 1, slot);
+	err->host_error = id;
+	err->type = "Error";
+	err->message = "";
+	err->stack = NULL;
+	napi_valuetype t;
+	napi_typeof(env, exc, &t);
+	napi_value s;
+	char buf[2048];
+	size_t n;
+	if (t == napi_object) {
+		napi_value name, message, stack;
+		if (napi_get_named_property(env, exc, "name", &name) == napi_ok &&
+		    napi_coerce_to_string(env, name, &s) == napi_ok &&
+		    napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) == napi_ok)
+			err->type = arena_strdup(ar, buf, n);
+		if (napi_get_named_property(env, exc, "message", &message) == napi_ok &&
+		    napi_coerce_to_string(env, message, &s) == napi_ok &&
+		    napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) == napi_ok)
+			err->message = arena_strdup(ar, buf, n);
+		napi_valuetype st;
+		if (napi_get_named_property(env, exc, "stack", &stack) == napi_ok &&
+		    napi_typeof(env, stack, &st) == napi_ok && st == napi_string &&
+		    napi_get_value_string_utf8(env, stack, buf, sizeof buf, &n) == napi_ok)
+			err->stack = arena_strdup(ar, buf, n);
+	} else if (napi_coerce_to_string(env, exc, &s) == napi_ok &&
+	           napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) == napi_ok) {
+		err->message = arena_strdup(ar, buf, n);
+	}
+	/* a pending exception from coercion must not leak into the foreign call */
+	bool pending = false;
+	napi_is_exception_pending(env, &pending);
+	if (pending) {
+		napi_value ignored;
+		napi_get_and_clear_last_exception(env, &ignored);
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Calling JS functions for foreign runtimes                                             */
+
+static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cdt *params,
+                                  size_t np, cdt **rets, size_t *nr, metaffi_error *err)
+{
+	napi_handle_scope scope;
+	napi_open_handle_scope(env, &scope);
+	int rc = -1;
+	napi_value fn, global, result;
+	napi_value inline_argv[INLINE_ARGS];
+	napi_value *argv = np <= INLINE_ARGS ? inline_argv : arena_alloc(ar, np * sizeof(napi_value));
+	*rets = NULL;
+	*nr = 0;
+	if (!argv || napi_get_reference_value(env, r->ref, &fn) != napi_ok || !fn) {
+		err->type = "MetaFFIError";
+		err->message = "the JS function is no longer available";
+		goto done;
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (cdt_to_js(env, ar, &params[i], 0, &argv[i]) != napi_ok) {
+			napi_value exc;
+			napi_get_and_clear_last_exception(env, &exc);
+			err->type = "MetaFFIError";
+			err->message = arena_printf(ar, "argument %zu of the JS callback could not be converted", i + 1);
+			goto done;
+		}
+	}
+	napi_get_global(env, &global);
+	napi_status st = napi_call_function(env, global, fn, np, argv, &result);
+	if (st != napi_ok) {
+		napi_value exc;
+		if (napi_get_and_clear_last_exception(env, &exc) == napi_ok)
+			host_exception_to_error(env, ar, exc, err);
+		else err->message = "the JS callback failed";
+		goto done;
+	}
+	conv c;
+	c.env = env;
+	c.ar = ar;
+	c.str_type = MT_STRING8;
+	c.where[0] = 0;
+	size_t want = r->typed ? r->nr : 1;
+	napi_valuetype rt;
+	napi_typeof(env, result, &rt);
+	if (!r->typed && rt == napi_undefined) want = 0;
+	cdt *out = arena_alloc(ar, (want ? want : 1) * sizeof(cdt));
+	if (!out) goto done;
+	int crc = 0;
+	if (want == 1) {
+		crc = r->typed ? js_to_cdt(&c, result, MT_ELEMENT(r->rets[0].type),
+		                           (r->rets[0].type & MT_ARRAY) ? (r->rets[0].dims > 0 ? r->rets[0].dims : 1) : 0, &out[0])
+		               : js_any_to_cdt(&c, result, &out[0]);
+	} else if (want > 1) {
+		bool is_arr = false;
+		uint32_t len = 0;
+		napi_is_array(env, result, &is_arr);
+		if (is_arr) napi_get_array_length(env, result, &len);
+		if (!is_arr || len != want) {
+			err->type = "TypeError";
+			err->message = arena_printf(ar, "the JS callback must return an array of %zu values", want);
+			goto done;
+		}
+		for (size_t i = 0; i < want && !crc; i++) {
+			napi_value item;
+			napi_get_element(env, result, (uint32_t)i, &item);
+			crc = js_to_cdt(&c, item, MT_ELEMENT(r->rets[i].type),
+			                (r->rets[i].type & MT_ARRAY) ? (r->rets[i].dims > 0 ? r->rets[i].dims : 1) : 0, &out[i]);
+		}
+	}
+	if (crc == -1) {
+		err->type = "TypeError";
+		err->message = arena_printf(ar, "the JS callback returned a wrong value%s%s: %s",
+		                            c.where[0] ? " at " : "", c.where, c.msg);
+		goto done;
+	}
+	if (crc == -2) {
+		napi_value exc;
+		napi_get_and_clear_last_exception(env, &exc);
+		host_exception_to_error(env, ar, exc, err);
+		goto done;
+	}
+	/* Results are owned by the receiver: lent JS values get one reference each. */
+	for (size_t i = 0; i < want; i++) {
+		if ((out[i].type == MT_HANDLE || out[i].type == MT_CALLABLE) && out[i].v.ref.runtime == RT_HOST)
+			host_retain(out[i].v.ref.val);
+		else if (out[i].type == MT_HANDLE || out[i].type == MT_CALLABLE)
+			g_core.retain(out[i].v.ref.runtime, out[i].v.ref.val);
+	}
+	/* Strings and arrays may point into JS memory that the scope frees: copy them. */
+	for (size_t i = 0; i < want; i++) {
+		if (out[i].type & MT_PACKED) {
+			size_t width = 8;
+			uint64_t e = MT_ELEMENT(out[i].type);
+			if (e == MT_INT8 || e == MT_UINT8 || e == MT_BOOL) width = 1;
+			else if (e == MT_INT16 || e == MT_UINT16) width = 2;
+			else if (e == MT_INT32 || e == MT_UINT32 || e == MT_FLOAT32) width = 4;
+			void *copy = arena_alloc(ar, out[i].v.packed.len * width + 1);
+			if (copy && out[i].v.packed.len) memcpy(copy, out[i].v.packed.data, out[i].v.packed.len * width);
+			out[i].v.packed.data = copy;
+		}
+	}
+	*rets = out;
+	*nr = want;
+	rc = 0;
+done:
+	napi_close_handle_scope(env, scope);
+	return rc;
+}
+
+/* A call of a JS function from a thread other than the JS thread. */
+enum { REQ_PENDING, REQ_RUNNING, REQ_DONE, REQ_CANCELLED };
+
+typedef struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int state;
+	host_rec *rec;
+	const cdt *params;
+	size_t np;
+	cdt *rets;
+	size_t nr;
+	metaffi_error err;
+	arena *ar;
+	int rc;
+} host_call_req;
+
+static void run_host_request(napi_env env, host_call_req *req)
+{
+	pthread_mutex_lock(&req->lock);
+	if (req->state == REQ_CANCELLED) {
+		pthread_mutex_unlock(&req->lock);
+		pthread_mutex_destroy(&req->lock);
+		pthread_cond_destroy(&req->cond);
+		free(req);
+		return;
+	}
+	req->state = REQ_RUNNING;
+	pthread_mutex_unlock(&req->lock);
+	/* The requesting thread is blocked, so its arena is ours to fill. */
+	req->rc = call_host_on_js_thread(env, req->ar, req->rec, req->params, req->np, &req->rets,
+	                                 &req->nr, &req->err);
+	if (atomic_load(&g_depth) == 0) clear_host_errors(env);
+	pthread_mutex_lock(&req->lock);
+	req->state = REQ_DONE;
+	pthread_cond_signal(&req->cond);
+	pthread_mutex_unlock(&req->lock);
+}
+
+static void tsfn_call_js(napi_env env, napi_value js_cb, void *context, void *data)
+{
+	(void)js_cb;
+	(void)context;
+	if (!env) return; /* the environment is going away */
+	if (data) run_host_request(env, data);
+	else defer_drain();
+}
+
+static int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt **rets,
+                                       size_t *nr, metaffi_error *err)
+{
+	arena *ar = thread_arena();
+	if (!g_tsfn || g_shutting_down) {
+		err->type = "MetaFFIError";
+		err->message = "the JS environment is shutting down; the JS callback was not called";
+		return -1;
+	}
+	if (atomic_load(&g_depth) > 0) {
+		err->type = "MetaFFIError";
+		err->message = "a JS callback was called from a foreign thread while the JS thread is "
+		               "blocked in a call to a foreign runtime; JS callbacks run on other threads "
+		               "only while the JS thread is free (between calls)";
+		return -1;
+	}
+	host_call_req *req = calloc(1, sizeof *req);
+	if (!req) {
+		err->message = "out of memory";
+		return -1;
+	}
+	pthread_mutex_init(&req->lock, NULL);
+	pthread_cond_init(&req->cond, NULL);
+	req->state = REQ_PENDING;
+	req->rec = r;
+	req->params = params;
+	req->np = np;
+	req->ar = ar;
+	if (napi_call_threadsafe_function(g_tsfn, req, napi_tsfn_blocking) != napi_ok) {
+		pthread_mutex_destroy(&req->lock);
+		pthread_cond_destroy(&req->cond);
+		free(req);
+		err->type = "MetaFFIError";
+		err->message = "the JS environment is shutting down; the JS callback was not called";
+		return -1;
+	}
+	/* Wait; if the JS thread stays inside a foreign call for a whole second while the
+	 * request has not started, it is probably waiting for this thread: give up. */
+	int busy_ticks = 0;
+	pthread_mutex_lock(&req->lock);
+	while (req->state != REQ_DONE) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&req->cond, &req->lock, &ts);
+		if (req->state == REQ_PENDING) {
+			busy_ticks = atomic_load(&g_depth) > 0 ? busy_ticks + 1 : 0;
+			if (busy_ticks >= 20 || g_shutting_down) {
+				req->state = REQ_CANCELLED; /* the JS thread frees it when it gets there */
+				pthread_mutex_unlock(&req->lock);
+				err->type = "MetaFFIError";
+				err->message = "a JS callback was called from a foreign thread while the JS thread "
+				               "was blocked in a call to a foreign runtime (probably waiting for "
+				               "this thread); the callback was not run";
+				return -1;
+			}
+		}
+	}
+	pthread_mutex_unlock(&req->lock);
+	int rc = req->rc;
+	*rets = req->rets;
+	*nr = req->nr;
+	*err = req->err;
+	pthread_mutex_destroy(&req->lock);
+	pthread_cond_destroy(&req->cond);
+	free(req);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Services for plugins                                                                  */
+
+static int core_call(uint32_t runtime, void *callable, const cdt *params, size_t np,
+                     cdt **rets, size_t *nr, metaffi_error *err)
+{
+	if (runtime == RT_HOST) {
+		if (on_js_thread()) {
+			atomic_fetch_add(&g_depth, 1); /* the JS thread is busy while the callback runs */
+			int rc = call_host_on_js_thread(g_env, thread_arena(), callable, params, np, rets, nr, err);
+			atomic_fetch_sub(&g_depth, 1);
+			return rc;
+		}
+		return call_host_from_other_thread(callable, params, np, rets, nr, err);
+	}
+	if (runtime >= RT_COUNT || !g_rt[runtime].loaded) {
+		err->type = "MetaFFIError";
+		err->message = "the runtime that owns this callable has been released";
+		return -1;
+	}
+	return g_rt[runtime].plugin->call_callable(callable, params, np, rets, nr, err);
+}
+
+static void core_retain(uint32_t runtime, void *val)
+{
+	if (runtime == RT_HOST) host_retain(val);
+	else if (runtime < RT_COUNT && g_rt[runtime].loaded) g_rt[runtime].plugin->retain(val);
+}
+
+static void core_release(uint32_t runtime, void *val)
+{
+	if (runtime == RT_HOST) host_release(val);
+	else if (runtime < RT_COUNT && g_rt[runtime].loaded) g_rt[runtime].plugin->release(val);
+}
+
+static const metaffi_core g_core = {
+	METAFFI_ABI_VERSION, core_alloc, core_arena_mark, core_arena_reset, core_strdup,
+	core_call, core_retain, core_release,
+};
+
+/* ------------------------------------------------------------------------------------ */
+/* JS wrappers of foreign handles and callables                                           */
+
+static void box_finalize(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	box *b = data;
+	if (!b->released) {
+		box_unlink(b);
+		if (!g_shutting_down) defer_push(DEFER_RELEASE, b->runtime, b->generation, b->val);
+	}
+	free(b);
+}
+
+static napi_value foreign_fn_call(napi_env env, napi_callback_info info);
+
+static napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable)
+{
+	box *b = malloc(sizeof(box));
+	if (!b) return NULL;
+	b->val = val;
+	b->runtime = runtime;
+	b->generation = g_rt[runtime].generation;
+	b->released = 0;
+	b->is_callable = is_callable;
+	napi_value obj = NULL;
+	napi_status st;
+	if (is_callable) {
+		st = napi_create_function(env, "foreignCallable", NAPI_AUTO_LENGTH, foreign_fn_call, b, &obj);
+	} else {
+		napi_value ctor;
+		napi_get_reference_value(env, g_handle_ctor, &ctor);
+		st = napi_new_instance(env, ctor, 0, NULL, &obj);
+	}
+	if (st != napi_ok || napi_wrap(env, obj, b, box_finalize, NULL, NULL) != napi_ok) {
+		free(b);
+		g_core.release(runtime, val);
+		return NULL;
+	}
+	napi_type_tag_object(env, obj, is_callable ? &TAG_FOREIGN_FN : &TAG_HANDLE);
+	box_link(b);
+	return obj;
+}
+
+static const char *runtime_name(uint32_t rt)
+{
+	if (rt < RT_COUNT && g_rt[rt].plugin) return g_rt[rt].plugin->name;
+	switch (rt) {
+	case RT_HOST: return "js";
+	case RT_PYTHON3: return "python3";
+	case RT_OPENJDK: return "openjdk";
+	case RT_GO: return "go";
+	default: return "unknown";
+	}
+}
+
+static void finish_call(napi_env env, arena *ar, metaffi_mark mark)
+{
+	arena_reset_to(ar, mark);
+	if (atomic_load(&g_depth) == 0) {
+		clear_host_errors(env);
+		if (g_defer_len) defer_drain(); /* a cheap moment to run queued releases */
+	}
+}
+
+/* JS calls a foreign callable: arguments go as `any`, results come back as they are. */
+static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
+{
+	napi_value inline_argv[INLINE_ARGS];
+	size_t argc = INLINE_ARGS;
+	box *b;
+	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&b);
+	if (!box_alive(b)) {
+		throw_simple(env, "this %s function was released with its runtime; load it again",
+		             runtime_name(b->runtime));
+		return NULL;
+	}
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	napi_value *argv = inline_argv;
+	if (argc > INLINE_ARGS) {
+		argv = arena_alloc(ar, argc * sizeof(napi_value));
+		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	}
+	cdt *params = arena_alloc(ar, (argc ? argc : 1) * sizeof(cdt));
+	conv c;
+	c.env = env;
+	c.ar = ar;
+	c.str_type = g_rt[b->runtime].plugin->preferred_string;
+	c.where[0] = 0;
+	for (size_t i = 0; i < argc; i++) {
+		int rc = js_any_to_cdt(&c, argv[i], &params[i]);
+		if (rc == -1) napi_throw_type_error(env, NULL, c.msg);
+		if (rc) {
+			arena_reset_to(ar, mark);
+			return NULL;
+		}
+	}
+	cdt *rets = NULL;
+	size_t nr = 0;
+	metaffi_error err = {0};
+	atomic_fetch_add(&g_depth, 1);
+	int rc = g_rt[b->runtime].plugin->call_callable(b->val, params, argc, &rets, &nr, &err);
+	atomic_fetch_sub(&g_depth, 1);
+	napi_value result = NULL;
+	if (rc) {
+		throw_metaffi_error(env, runtime_name(b->runtime), &err, NULL);
+	} else if (nr == 0) {
+		napi_get_undefined(env, &result);
+	} else if (nr == 1) {
+		if (cdt_to_js(env, ar, &rets[0], 0, &result) != napi_ok) result = NULL;
+	} else {
+		napi_create_array_with_length(env, nr, &result);
+		for (size_t i = 0; i < nr; i++) {
+			napi_value item;
+			if (cdt_to_js(env, ar, &rets[i], 0, &item) != napi_ok) {
+				for (size_t j = i + 1; j < nr; j++) cdt_release_refs(&rets[j]);
+				result = NULL;
+				break;
+			}
+			napi_set_element(env, result, (uint32_t)i, item);
+		}
+	}
+	finish_call(env, ar, mark);
+	return result;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Modules and entities                                                                  */
+
+struct module_rec {
+	void *pmod;
+	uint32_t runtime;
+	uint32_t generation;
+	module_rec *next;
+};
+
+struct entity {
+	entity *next;
+	uint32_t runtime;
+	uint32_t generation;
+	const metaffi_plugin *plugin;
+	void *pent; /* NULL once released */
+	int js_dead;
+	size_t np, nr;
+	metaffi_type_info *params, *rets;
+	char *name;
+	int keep_packed; /* a declared return type asks for typed arrays */
+};
+
+static void entity_destroy(entity *e)
+{
+	runtime_slot *s = &g_rt[e->runtime];
+	entity **pp = &s->entities;
+	while (*pp && *pp != e) pp = &(*pp)->next;
+	if (*pp) *pp = e->next;
+	if (e->pent && s->loaded && s->generation == e->generation) e->plugin->free_entity(e->pent);
+	types_free(e->params, e->np);
+	types_free(e->rets, e->nr);
+	free(e->name);
+	free(e);
+}
+
+static void entity_finalize(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	entity *e = data;
+	if (g_shutting_down) return;
+	defer_push(DEFER_FREE_ENTITY, e->runtime, e->generation, e);
+}
+
+static void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && o < size; i++) {
+		int dims = (t[i].type & MT_ARRAY) ? (t[i].dims > 0 ? t[i].dims : 1) : 0;
+		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", type_base_name(MT_ELEMENT(t[i].type)));
+		for (int d = 0; d < dims && o < size; d++) o += snprintf(out + o, size - o, "[]");
+	}
+}
+
+static napi_value entity_call(napi_env env, napi_callback_info info)
+{
+	napi_value inline_argv[INLINE_ARGS];
+	size_t argc = INLINE_ARGS;
+	entity *e;
+	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
+	runtime_slot *s = &g_rt[e->runtime];
+	if (!e->pent || !s->loaded || s->generation != e->generation) {
+		throw_simple(env, "%s: the %s runtime was released; load the runtime, module and entity again",
+		             e->name, runtime_name(e->runtime));
+		return NULL;
+	}
+	if (argc != e->np) {
+		char types[512];
+		type_list_text(e->params, e->np, types, sizeof types);
+		char msg[768];
+		snprintf(msg, sizeof msg, "%s expects %zu argument%s (%s), got %zu", e->name, e->np,
+		         e->np == 1 ? "" : "s", types, argc);
+		napi_throw_type_error(env, NULL, msg);
+		return NULL;
+	}
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	napi_value *argv = inline_argv;
+	if (argc > INLINE_ARGS) {
+		argv = arena_alloc(ar, argc * sizeof(napi_value));
+		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	}
+	cdt inline_cdts[INLINE_ARGS];
+	size_t total = e->np + e->nr;
+	cdt *cd = total <= INLINE_ARGS ? inline_cdts : arena_alloc(ar, total * sizeof(cdt));
+	conv c;
+	c.env = env;
+	c.ar = ar;
+	c.str_type = e->plugin->preferred_string;
+	for (size_t i = 0; i < e->np; i++) {
+		const metaffi_type_info *ti = &e->params[i];
+		int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
+		c.where[0] = 0;
+		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
+		if (rc) {
+			if (rc == -1) {
+				char msg[900];
+				snprintf(msg, sizeof msg, "%s: argument %zu%s: %s", e->name, i + 1, c.where, c.msg);
+				napi_throw_type_error(env, NULL, msg);
+			}
+			arena_reset_to(ar, mark);
+			return NULL;
+		}
+	}
+	metaffi_error err = {0};
+	atomic_fetch_add(&g_depth, 1);
+	int rc = e->plugin->xcall(e->pent, cd, e->np, cd + e->np, e->nr, &err);
+	atomic_fetch_sub(&g_depth, 1);
+	napi_value result = NULL;
+	if (rc) {
+		throw_metaffi_error(env, e->plugin->name, &err, NULL);
+	} else if (e->nr == 0) {
+		napi_get_undefined(env, &result);
+	} else if (e->nr == 1) {
+		if (cdt_to_js(env, ar, &cd[e->np], e->keep_packed, &result) != napi_ok) result = NULL;
+	} else {
+		napi_create_array_with_length(env, e->nr, &result);
+		for (size_t i = 0; i < e->nr; i++) {
+			napi_value item;
+			if (cdt_to_js(env, ar, &cd[e->np + i], e->keep_packed, &item) != napi_ok) {
+				for (size_t j = i + 1; j < e->nr; j++) cdt_release_refs(&cd[e->np + j]);
+				result = NULL;
+				break;
+			}
+			napi_set_element(env, result, (uint32_t)i, item);
+		}
+	}
+	finish_call(env, ar, mark);
+	return result;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Exported functions (used by src/native.ts)                                             */
+
+static int get_u32(napi_env env, napi_value v, uint32_t *out)
+{
+	return napi_get_value_uint32(env, v, out) == napi_ok ? 0 : -1;
+}
+
+static char *get_string(napi_env env, napi_value v)
+{
+	size_t len;
+	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+	char *s = malloc(len + 1);
+	if (!s) return NULL;
+	napi_get_value_string_utf8(env, v, s, len + 1, &len);
+	return s;
+}
+
+static napi_value js_undefined(napi_env env)
+{
+	napi_value u;
+	napi_get_undefined(env, &u);
+	return u;
+}
+
+static int slot_of(napi_env env, napi_value v, runtime_slot **out, uint32_t *rt)
+{
+	if (get_u32(env, v, rt) || *rt == RT_HOST || *rt >= RT_COUNT) {
+		napi_throw_type_error(env, NULL, "unknown runtime id");
+		return -1;
+	}
+	*out = &g_rt[*rt];
+	return 0;
+}
+
+/* init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap }) */
+static napi_value n_init(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value opts, v, object_ctor, proto;
+	napi_get_cb_info(env, info, &argc, &opts, NULL, NULL);
+	struct { const char *name; napi_ref *ref; } fields[] = {
+		{"MetaFFIError", &g_error_ctor}, {"MetaFFIHandle", &g_handle_ctor},
+		{"pack", &g_pack_fn}, {"unpack", &g_unpack_fn}, {"toMap", &g_to_map_fn},
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (*fields[i].ref) continue;
+		if (napi_get_named_property(env, opts, fields[i].name, &v) != napi_ok) return NULL;
+		napi_create_reference(env, v, 1, fields[i].ref);
+	}
+	if (!g_object_proto) {
+		napi_value global;
+		napi_get_global(env, &global);
+		napi_get_named_property(env, global, "Object", &object_ctor);
+		napi_get_named_property(env, object_ctor, "prototype", &proto);
+		napi_create_reference(env, proto, 1, &g_object_proto);
+	}
+	return js_undefined(env);
+}
+
+/* loadLibrary(path): dlopen with RTLD_GLOBAL so plugins and extension modules see it. */
+static napi_value n_load_library(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	char *path = get_string(env, a);
+	if (!path) return NULL;
+	void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (!h) throw_simple(env, "cannot load %s: %s", path, dlerror());
+	free(path);
+	return js_undefined(env);
+}
+
+/* loadPlugin(runtime, pluginPath, config) */
+static napi_value n_load_plugin(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3;
+	napi_value a[3];
+	napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+	runtime_slot *s;
+	uint32_t rt;
+	if (slot_of(env, a[0], &s, &rt)) return NULL;
+	if (s->loaded) return js_undefined(env);
+	char *path = get_string(env, a[1]);
+	char *config = get_string(env, a[2]);
+	if (!path || !config) {
+		free(path);
+		free(config);
+		napi_throw_type_error(env, NULL, "plugin path and config must be strings");
+		return NULL;
+	}
+	if (!s->plugin) {
+		void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		if (!dl) {
+			throw_simple(env, "cannot load the %s runtime plugin %s: %s", runtime_name(rt), path, dlerror());
+			goto out;
+		}
+		metaffi_plugin_get_fn get = (metaffi_plugin_get_fn)dlsym(dl, "metaffi_plugin_get");
+		const metaffi_plugin *p = get ? get() : NULL;
+		if (!p || p->abi != METAFFI_ABI_VERSION || p->runtime != rt) {
+			dlclose(dl);
+			throw_simple(env, "%s is not a MetaFFI %s runtime plugin of this version (rebuild with npm rebuild)",
+			             path, runtime_name(rt));
+			goto out;
+		}
+		s->dl = dl;
+		s->plugin = p;
+	}
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	metaffi_error err = {0};
+	if (s->plugin->load_runtime(&g_core, config, &err)) {
+		throw_metaffi_error(env, s->plugin->name, &err, "cannot start the runtime");
+	} else {
+		s->loaded = 1;
+		s->generation++;
+	}
+	arena_reset_to(ar, mark);
+out:
+	free(path);
+	free(config);
+	return js_undefined(env);
+}
+
+/* freeRuntime(runtime): release every module, entity and handle of the runtime. */
+static napi_value n_free_runtime(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	runtime_slot *s;
+	uint32_t rt;
+	if (slot_of(env, a, &s, &rt)) return NULL;
+	if (!s->loaded) return js_undefined(env);
+	defer_drain();
+	for (entity *e = s->entities; e; e = e->next) {
+		if (e->pent) s->plugin->free_entity(e->pent);
+		e->pent = NULL;
+	}
+	for (box *b = s->boxes; b;) {
+		box *n = b->next;
+		s->plugin->release(b->val);
+		b->released = 1;
+		b->prev = b->next = NULL;
+		b = n;
+	}
+	s->boxes = NULL;
+	for (module_rec *m = s->modules; m; m = m->next) {
+		if (m->pmod) s->plugin->free_module(m->pmod);
+		m->pmod = NULL;
+	}
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	metaffi_error err = {0};
+	s->loaded = 0;
+	if (s->plugin->free_runtime(&err)) throw_metaffi_error(env, s->plugin->name, &err, "releasing the runtime failed");
+	arena_reset_to(ar, mark);
+	return js_undefined(env);
+}
+
+static napi_value n_is_loaded(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a, r;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	runtime_slot *s;
+	uint32_t rt;
+	if (slot_of(env, a, &s, &rt)) return NULL;
+	napi_get_boolean(env, s->loaded != 0, &r);
+	return r;
+}
+
+static void module_finalize(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	(void)data; /* modules live as long as their runtime: they are freed with it */
+}
+
+/* loadModule(runtime, path) -> External */
+static napi_value n_load_module(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value a[2], ext = NULL;
+	napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+	runtime_slot *s;
+	uint32_t rt;
+	if (slot_of(env, a[0], &s, &rt)) return NULL;
+	if (!s->loaded) {
+		throw_simple(env, "the %s runtime is not loaded (it was released); call loadRuntimePlugin() first",
+		             runtime_name(rt));
+		return NULL;
+	}
+	char *path = get_string(env, a[1]);
+	if (!path) return NULL;
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	metaffi_error err = {0};
+	atomic_fetch_add(&g_depth, 1);
+	void *pmod = s->plugin->load_module(path, &err);
+	atomic_fetch_sub(&g_depth, 1);
+	if (!pmod) {
+		char ctx[1200];
+		snprintf(ctx, sizeof ctx, "cannot load %s module '%s'", s->plugin->name, path);
+		throw_metaffi_error(env, s->plugin->name, &err, ctx);
+	} else {
+		module_rec *m = malloc(sizeof(module_rec));
+		m->pmod = pmod;
+		m->runtime = rt;
+		m->generation = s->generation;
+		m->next = s->modules;
+		s->modules = m;
+		napi_create_external(env, m, module_finalize, NULL, &ext);
+	}
+	finish_call(env, ar, mark);
+	free(path);
+	return ext;
+}
+
+static int read_types(napi_env env, napi_value arr, metaffi_type_info **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	uint32_t len;
+	if (napi_get_array_length(env, arr, &len) != napi_ok) return -1;
+	if (len == 0) return 0;
+	metaffi_type_info *t = calloc(len, sizeof(metaffi_type_info));
+	if (!t) return -1;
+	for (uint32_t i = 0; i < len; i++) {
+		napi_value item, v;
+		double code;
+		int32_t dims;
+		napi_valuetype vt;
+		napi_get_element(env, arr, i, &item);
+		napi_get_named_property(env, item, "type", &v);
+		napi_get_value_double(env, v, &code);
+		napi_get_named_property(env, item, "dims", &v);
+		napi_get_value_int32(env, v, &dims);
+		napi_get_named_property(env, item, "alias", &v);
+		napi_typeof(env, v, &vt);
+		t[i].type = (uint64_t)code;
+		t[i].dims = dims;
+		t[i].alias = vt == napi_string ? get_string(env, v) : NULL;
+	}
+	*out = t;
+	*n = len;
+	return 0;
+}
+
+/* loadEntity(module, name, pathItems: [key, value|null][], params, rets) -> function */
+static napi_value n_load_entity(napi_env env, napi_callback_info info)
+{
+	size_t argc = 5;
+	napi_value a[5], fn = NULL;
+	napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+	module_rec *m;
+	if (napi_get_value_external(env, a[0], (void **)&m) != napi_ok) {
+		napi_throw_type_error(env, NULL, "not a module");
+		return NULL;
+	}
+	runtime_slot *s = &g_rt[m->runtime];
+	if (!s->loaded || !m->pmod || s->generation != m->generation) {
+		throw_simple(env, "the %s runtime of this module was released; load the runtime and module again",
+		             runtime_name(m->runtime));
+		return NULL;
+	}
+	entity *e = calloc(1, sizeof(entity));
+	uint32_t nitems = 0;
+	napi_get_array_length(env, a[2], &nitems);
+	metaffi_path_item *items = calloc(nitems ? nitems : 1, sizeof(metaffi_path_item));
+	char **strings = calloc(nitems ? nitems * 2 : 1, sizeof(char *));
+	if (!e || !items || !strings) goto oom;
+	e->name = get_string(env, a[1]);
+	for (uint32_t i = 0; i < nitems; i++) {
+		napi_value pair, k, v;
+		napi_valuetype vt;
+		napi_get_element(env, a[2], i, &pair);
+		napi_get_element(env, pair, 0, &k);
+		napi_get_element(env, pair, 1, &v);
+		strings[2 * i] = get_string(env, k);
+		napi_typeof(env, v, &vt);
+		strings[2 * i + 1] = vt == napi_string ? get_string(env, v) : NULL;
+		items[i].key = strings[2 * i];
+		items[i].value = strings[2 * i + 1];
+	}
+	if (read_types(env, a[3], &e->params, &e->np) || read_types(env, a[4], &e->rets, &e->nr)) goto oom;
+	for (size_t i = 0; i < e->nr; i++)
+		if (e->rets[i].type & MT_PACKED) e->keep_packed = 1;
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	metaffi_error err = {0};
+	atomic_fetch_add(&g_depth, 1);
+	e->pent = s->plugin->load_entity(m->pmod, items, nitems, e->params, e->np, e->rets, e->nr, &err);
+	atomic_fetch_sub(&g_depth, 1);
+	if (!e->pent) {
+		char ctx[600];
+		snprintf(ctx, sizeof ctx, "cannot load entity '%s'", e->name ? e->name : "");
+		throw_metaffi_error(env, s->plugin->name, &err, ctx);
+		types_free(e->params, e->np);
+		types_free(e->rets, e->nr);
+		free(e->name);
+		free(e);
+	} else {
+		e->runtime = m->runtime;
+		e->generation = s->generation;
+		e->plugin = s->plugin;
+		const char *short_name = e->name;
+		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_call, e, &fn);
+		napi_wrap(env, fn, e, entity_finalize, NULL, NULL);
+		e->next = s->entities;
+		s->entities = e;
+	}
+	finish_call(env, ar, mark);
+	for (uint32_t i = 0; i < 2 * nitems; i++) free(strings[i]);
+	free(strings);
+	free(items);
+	return fn;
+oom:
+	for (uint32_t i = 0; strings && i < 2 * nitems; i++) free(strings[i]);
+	free(strings);
+	free(items);
+	if (e) {
+		free(e->name);
+		free(e);
+	}
+	napi_throw_error(env, NULL, "out of memory");
+	return NULL;
+}
+
+static box *box_of_handle(napi_env env, napi_value v)
+{
+	bool tagged = false;
+	napi_check_object_type_tag(env, v, &TAG_HANDLE, &tagged);
+	if (!tagged) napi_check_object_type_tag(env, v, &TAG_FOREIGN_FN, &tagged);
+	if (!tagged) return NULL;
+	box *b = NULL;
+	napi_unwrap(env, v, (void **)&b);
+	return b;
+}
+
+/* releaseHandle(handle): drop the foreign reference now; idempotent. */
+static napi_value n_release_handle(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	box *b = box_of_handle(env, a);
+	if (!b) {
+		napi_throw_type_error(env, NULL, "not a MetaFFIHandle");
+		return NULL;
+	}
+	if (!b->released) {
+		int alive = box_alive(b);
+		b->released = 1;
+		if (alive) {
+			box_unlink(b);
+			g_rt[b->runtime].plugin->release(b->val);
+		}
+	}
+	return js_undefined(env);
+}
+
+/* handleInfo(handle) -> { runtime, released, description } */
+static napi_value n_handle_info(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a, r, v;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	box *b = box_of_handle(env, a);
+	if (!b) {
+		napi_throw_type_error(env, NULL, "not a MetaFFIHandle");
+		return NULL;
+	}
+	napi_create_object(env, &r);
+	napi_create_string_utf8(env, runtime_name(b->runtime), NAPI_AUTO_LENGTH, &v);
+	napi_set_named_property(env, r, "runtime", v);
+	napi_get_boolean(env, !box_alive(b), &v);
+	napi_set_named_property(env, r, "released", v);
+	if (box_alive(b) && g_rt[b->runtime].plugin->describe) {
+		arena *ar = thread_arena();
+		metaffi_mark mark = arena_mark_of(ar);
+		const char *d = g_rt[b->runtime].plugin->describe(b->val);
+		if (d) {
+			napi_create_string_utf8(env, d, NAPI_AUTO_LENGTH, &v);
+			napi_set_named_property(env, r, "description", v);
+		}
+		arena_reset_to(ar, mark);
+	}
+	return r;
+}
+
+/* setCallableTypes(fn, params, rets): what makeMetaFFICallable declares. */
+static napi_value n_set_callable_types(napi_env env, napi_callback_info info)
+{
+	size_t argc = 3;
+	napi_value a[3];
+	napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+	host_rec *r = host_rec_of(env, a[0]);
+	if (!r) return NULL;
+	metaffi_type_info *p, *q;
+	size_t np, nr;
+	if (read_types(env, a[1], &p, &np) || read_types(env, a[2], &q, &nr)) {
+		napi_throw_error(env, NULL, "out of memory");
+		return NULL;
+	}
+	types_free(r->params, r->np);
+	types_free(r->rets, r->nr);
+	r->params = p;
+	r->np = np;
+	r->rets = q;
+	r->nr = nr;
+	r->typed = 1;
+	return js_undefined(env);
+}
+
+/* liveHandles(runtime) -> number of JS wrappers holding references (for leak tests). */
+static napi_value n_live_handles(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a, r;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	runtime_slot *s;
+	uint32_t rt;
+	if (slot_of(env, a, &s, &rt)) return NULL;
+	defer_drain();
+	double n = 0;
+	for (box *b = s->boxes; b; b = b->next) n++;
+	napi_create_double(env, n, &r);
+	return r;
+}
+
+static void at_exit_hook(void *arg)
+{
+	(void)arg;
+	g_shutting_down = 1;
+	for (int i = 0; i < RT_COUNT; i++)
+		if (g_rt[i].loaded && g_rt[i].plugin->at_exit) g_rt[i].plugin->at_exit();
+}
+
+static napi_value module_init(napi_env env, napi_value exports)
+{
+	if (g_env && g_env != env) {
+		napi_throw_error(env, NULL, "metaffi can be used from the main thread only, not from worker threads");
+		return NULL;
+	}
+	g_env = env;
+	g_js_thread = pthread_self();
+	napi_value name;
+	napi_create_string_utf8(env, "metaffi-deferred", NAPI_AUTO_LENGTH, &name);
+	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, tsfn_call_js,
+	                                    &g_tsfn) == napi_ok)
+		napi_unref_threadsafe_function(env, g_tsfn);
+	napi_add_env_cleanup_hook(env, at_exit_hook, NULL);
+	napi_property_descriptor props[] = {
+		{"init", NULL, n_init, NULL, NULL, NULL, napi_default, NULL},
+		{"loadLibrary", NULL, n_load_library, NULL, NULL, NULL, napi_default, NULL},
+		{"loadPlugin", NULL, n_load_plugin, NULL, NULL, NULL, napi_default, NULL},
+		{"freeRuntime", NULL, n_free_runtime, NULL, NULL, NULL, napi_default, NULL},
+		{"isLoaded", NULL, n_is_loaded, NULL, NULL, NULL, napi_default, NULL},
+		{"loadModule", NULL, n_load_module, NULL, NULL, NULL, napi_default, NULL},
+		{"loadEntity", NULL, n_load_entity, NULL, NULL, NULL, napi_default, NULL},
+		{"releaseHandle", NULL, n_release_handle, NULL, NULL, NULL, napi_default, NULL},
+		{"handleInfo", NULL, n_handle_info, NULL, NULL, NULL, napi_default, NULL},
+		{"setCallableTypes", NULL, n_set_callable_types, NULL, NULL, NULL, napi_default, NULL},
+		{"liveHandles", NULL, n_live_handles, NULL, NULL, NULL, napi_default, NULL},
+	};
+	napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+	return exports;
+}
+
+NAPI_MODULE(metaffi, module_init)

@@ -1,0 +1,1146 @@
+/*
+ * The python3 runtime plugin: CPython embedded through its C API. Built against the
+ * headers of the Python found at install time (or at run time, for another version) and
+ * loaded after that Python's libpython, which the core opens with RTLD_GLOBAL.
+ *
+ * Module loading, entity-path resolution and traceback formatting live in the Python
+ * helper (python/metaffi_python_helper.py); the call path is here.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <pthread.h>
+#include <string.h>
+
+#include "metaffi.h"
+
+#define INLINE_ARGS 16
+
+static const metaffi_core *core;
+static pthread_t g_js_thread;
+static PyThreadState *g_js_tstate; /* the JS thread's thread state */
+static int g_active;
+static PyObject *g_helper;         /* the helper module */
+static PyObject *g_load_module, *g_resolve, *g_format_exception;
+static PyObject *g_js_error;       /* helper.JSError: a JS exception raised inside Python */
+static PyObject *g_foreign_error;  /* helper.ForeignError: an error from another runtime */
+static PyTypeObject *g_foreign_fn_type, *g_foreign_obj_type;
+
+/* ------------------------------------------------------------------------------------ */
+/* The GIL: held only while Python code runs.                                            */
+
+typedef struct {
+	int js;
+	PyGILState_STATE state;
+} gil_t;
+
+static gil_t gil_enter(void)
+{
+	gil_t g;
+	if (g_js_tstate && pthread_equal(pthread_self(), g_js_thread)) {
+		PyEval_RestoreThread(g_js_tstate);
+		g.js = 1;
+	} else {
+		g.state = PyGILState_Ensure();
+		g.js = 0;
+	}
+	return g;
+}
+
+static void gil_leave(gil_t g)
+{
+	if (g.js) PyEval_SaveThread();
+	else PyGILState_Release(g.state);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Errors                                                                                */
+
+static void set_error(metaffi_error *err, const char *type, const char *msg)
+{
+	err->type = type;
+	err->message = core->strdup(msg, strlen(msg));
+	err->stack = NULL;
+	err->host_error = 0;
+}
+
+static const char *py_str_arena(PyObject *o)
+{
+	if (!o) return "";
+	PyObject *s = PyObject_Str(o);
+	if (!s) {
+		PyErr_Clear();
+		return "";
+	}
+	Py_ssize_t n;
+	const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+	const char *r = u ? core->strdup(u, (size_t)n) : "";
+	if (!u) PyErr_Clear();
+	Py_DECREF(s);
+	return r;
+}
+
+/* The pending Python exception as a metaffi_error (type, message, traceback). */
+static void error_from_python(metaffi_error *err)
+{
+	PyObject *type, *value, *tb;
+	PyErr_Fetch(&type, &value, &tb);
+	if (!type) {
+		set_error(err, "SystemError", "the call failed without an exception");
+		return;
+	}
+	PyErr_NormalizeException(&type, &value, &tb);
+	if (tb && value) PyException_SetTraceback(value, tb);
+	err->host_error = 0;
+	err->stack = NULL;
+	if (value && PyObject_IsInstance(value, g_js_error) == 1) {
+		PyObject *id = PyObject_GetAttrString(value, "host_error");
+		PyObject *jt = PyObject_GetAttrString(value, "js_type");
+		PyObject *jm = PyObject_GetAttrString(value, "js_message");
+		if (id) err->host_error = PyLong_AsUnsignedLongLong(id);
+		err->type = py_str_arena(jt);
+		err->message = py_str_arena(jm);
+		Py_XDECREF(id);
+		Py_XDECREF(jt);
+		Py_XDECREF(jm);
+		PyErr_Clear();
+	} else {
+		PyObject *mod = PyObject_GetAttrString(type, "__module__");
+		PyObject *qual = PyObject_GetAttrString(type, "__qualname__");
+		PyErr_Clear();
+		const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
+		const char *q = qual && PyUnicode_Check(qual) ? PyUnicode_AsUTF8(qual) : "Exception";
+		char name[512];
+		if (m && strcmp(m, "builtins") != 0) snprintf(name, sizeof name, "%s.%s", m, q);
+		else snprintf(name, sizeof name, "%s", q);
+		err->type = core->strdup(name, strlen(name));
+		err->message = py_str_arena(value);
+		Py_XDECREF(mod);
+		Py_XDECREF(qual);
+	}
+	if (g_format_exception) {
+		PyObject *s = PyObject_CallFunctionObjArgs(g_format_exception, type, value ? value : Py_None,
+		                                           tb ? tb : Py_None, NULL);
+		if (s && PyUnicode_Check(s)) {
+			Py_ssize_t n;
+			const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+			if (u) err->stack = core->strdup(u, (size_t)n);
+		}
+		Py_XDECREF(s);
+		PyErr_Clear();
+	}
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+}
+
+/* Raise a metaffi_error that came from another runtime (or from JS) inside Python. */
+static void raise_foreign(const metaffi_error *err)
+{
+	PyObject *cls = err->host_error ? g_js_error : g_foreign_error;
+	PyObject *exc = PyObject_CallFunction(cls, "ssszK", err->type ? err->type : "Error",
+	                                      err->message ? err->message : "",
+	                                      err->type ? err->type : "", err->stack,
+	                                      (unsigned long long)err->host_error);
+	if (exc) {
+		PyErr_SetObject(cls, exc);
+		Py_DECREF(exc);
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Values of other runtimes inside Python: ForeignCallable and ForeignObject.              */
+
+typedef struct {
+	PyObject_HEAD
+	vectorcallfunc vectorcall;
+	uint32_t runtime;
+	void *val;
+} foreign_ref;
+
+static int cdt_to_py(const cdt *v, PyObject **out);
+static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err);
+
+static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val, int retain)
+{
+	foreign_ref *r = PyObject_New(foreign_ref, type);
+	if (!r) return NULL;
+	r->runtime = runtime;
+	r->val = val;
+	r->vectorcall = NULL;
+	if (retain) core->retain(runtime, val);
+	return (PyObject *)r;
+}
+
+static void foreign_ref_dealloc(PyObject *self)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	if (g_active) core->release(r->runtime, r->val);
+	PyTypeObject *tp = Py_TYPE(self);
+	PyObject_Free(self);
+	Py_DECREF(tp);
+}
+
+static const char *runtime_label(uint32_t rt)
+{
+	switch (rt) {
+	case RT_HOST: return "JavaScript";
+	case RT_OPENJDK: return "Java";
+	case RT_GO: return "Go";
+	default: return "foreign";
+	}
+}
+
+static PyObject *foreign_ref_repr(PyObject *self)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	return PyUnicode_FromFormat("<%s %s at %p>", runtime_label(r->runtime),
+	                            Py_TYPE(self) == g_foreign_fn_type ? "function" : "object", r->val);
+}
+
+static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	if (kwargs && PyDict_Size(kwargs) > 0) {
+		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
+		             runtime_label(r->runtime));
+		return NULL;
+	}
+	Py_ssize_t n = PyTuple_GET_SIZE(args);
+	metaffi_mark mark = core->arena_mark();
+	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+	metaffi_error err = {0};
+	for (Py_ssize_t i = 0; i < n; i++) {
+		if (py_to_cdt_any(PyTuple_GET_ITEM(args, i), &params[i], &err)) {
+			PyErr_Format(PyExc_TypeError, "argument %zd: %s", i + 1, err.message);
+			core->arena_reset(mark);
+			return NULL;
+		}
+	}
+	cdt *rets = NULL;
+	size_t nr = 0;
+	PyThreadState *ts = PyEval_SaveThread();
+	int rc = core->call(r->runtime, r->val, params, (size_t)n, &rets, &nr, &err);
+	PyEval_RestoreThread(ts);
+	PyObject *result = NULL;
+	if (rc) {
+		raise_foreign(&err);
+	} else if (nr == 0) {
+		result = Py_NewRef(Py_None);
+	} else if (nr == 1) {
+		if (cdt_to_py(&rets[0], &result)) result = NULL;
+	} else {
+		result = PyTuple_New((Py_ssize_t)nr);
+		for (size_t i = 0; result && i < nr; i++) {
+			PyObject *item;
+			if (cdt_to_py(&rets[i], &item)) {
+				Py_CLEAR(result);
+				break;
+			}
+			PyTuple_SET_ITEM(result, (Py_ssize_t)i, item);
+		}
+	}
+	core->arena_reset(mark);
+	return result;
+}
+
+static PyType_Slot foreign_fn_slots[] = {
+	{Py_tp_dealloc, foreign_ref_dealloc},
+	{Py_tp_repr, foreign_ref_repr},
+	{Py_tp_call, foreign_fn_call},
+	{Py_tp_doc, "A function of another runtime (JavaScript, Java or Go) called from Python."},
+	{0, NULL},
+};
+
+static PyType_Slot foreign_obj_slots[] = {
+	{Py_tp_dealloc, foreign_ref_dealloc},
+	{Py_tp_repr, foreign_ref_repr},
+	{Py_tp_doc, "An object of another runtime (JavaScript, Java or Go), opaque in Python."},
+	{0, NULL},
+};
+
+static PyType_Spec foreign_fn_spec = {"metaffi.ForeignCallable", sizeof(foreign_ref), 0,
+                                      Py_TPFLAGS_DEFAULT, foreign_fn_slots};
+static PyType_Spec foreign_obj_spec = {"metaffi.ForeignObject", sizeof(foreign_ref), 0,
+                                       Py_TPFLAGS_DEFAULT, foreign_obj_slots};
+
+/* ------------------------------------------------------------------------------------ */
+/* CDT -> Python                                                                         */
+
+static PyObject *packed_to_py(const cdt *v)
+{
+	uint64_t e = MT_ELEMENT(v->type);
+	size_t n = v->v.packed.len;
+	if (e == MT_UINT8) return PyBytes_FromStringAndSize(v->v.packed.data, (Py_ssize_t)n);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	if (!list) return NULL;
+	for (size_t i = 0; i < n; i++) {
+		PyObject *item;
+		switch (e) {
+		case MT_FLOAT64: item = PyFloat_FromDouble(((double *)v->v.packed.data)[i]); break;
+		case MT_FLOAT32: item = PyFloat_FromDouble(((float *)v->v.packed.data)[i]); break;
+		case MT_INT8: item = PyLong_FromLong(((int8_t *)v->v.packed.data)[i]); break;
+		case MT_INT16: item = PyLong_FromLong(((int16_t *)v->v.packed.data)[i]); break;
+		case MT_INT32: item = PyLong_FromLong(((int32_t *)v->v.packed.data)[i]); break;
+		case MT_INT64: item = PyLong_FromLongLong(((int64_t *)v->v.packed.data)[i]); break;
+		case MT_UINT16: item = PyLong_FromUnsignedLong(((uint16_t *)v->v.packed.data)[i]); break;
+		case MT_UINT32: item = PyLong_FromUnsignedLong(((uint32_t *)v->v.packed.data)[i]); break;
+		case MT_BOOL: item = PyBool_FromLong(((uint8_t *)v->v.packed.data)[i]); break;
+		default: item = PyLong_FromUnsignedLongLong(((uint64_t *)v->v.packed.data)[i]); break;
+		}
+		if (!item) {
+			Py_DECREF(list);
+			return NULL;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
+	return list;
+}
+
+static PyObject *string_to_py(const cdt *v)
+{
+	switch (v->type) {
+	case MT_STRING8: return PyUnicode_DecodeUTF8(v->v.str.ptr, (Py_ssize_t)v->v.str.len, "surrogatepass");
+	case MT_STRING16: {
+		int order = -1; /* little endian: the machine's order */
+		return PyUnicode_DecodeUTF16(v->v.str.ptr, (Py_ssize_t)v->v.str.len * 2, "surrogatepass", &order);
+	}
+	default:
+		return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, v->v.str.ptr, (Py_ssize_t)v->v.str.len);
+	}
+}
+
+/* Returns 0, or -1 with a Python exception set. Refs in `v` are borrowed. */
+static int cdt_to_py(const cdt *v, PyObject **out)
+{
+	uint64_t t = v->type;
+	PyObject *o = NULL;
+	if (t & MT_ARRAY) {
+		if (t & MT_PACKED) {
+			o = packed_to_py(v);
+		} else {
+			o = PyList_New((Py_ssize_t)v->v.arr.len);
+			for (size_t i = 0; o && i < v->v.arr.len; i++) {
+				PyObject *item;
+				if (cdt_to_py(&v->v.arr.elems[i], &item)) {
+					Py_CLEAR(o);
+					break;
+				}
+				PyList_SET_ITEM(o, (Py_ssize_t)i, item);
+			}
+		}
+		*out = o;
+		return o ? 0 : -1;
+	}
+	switch (t) {
+	case MT_FLOAT64: o = PyFloat_FromDouble(v->v.f64); break;
+	case MT_FLOAT32: o = PyFloat_FromDouble((double)v->v.f32); break;
+	case MT_INT8: o = PyLong_FromLong(v->v.i8); break;
+	case MT_INT16: o = PyLong_FromLong(v->v.i16); break;
+	case MT_INT32: o = PyLong_FromLong(v->v.i32); break;
+	case MT_INT64: o = PyLong_FromLongLong(v->v.i64); break;
+	case MT_UINT8: o = PyLong_FromUnsignedLong(v->v.u8); break;
+	case MT_UINT16: o = PyLong_FromUnsignedLong(v->v.u16); break;
+	case MT_UINT32: o = PyLong_FromUnsignedLong(v->v.u32); break;
+	case MT_UINT64:
+	case MT_SIZE: o = PyLong_FromUnsignedLongLong(v->v.u64); break;
+	case MT_BOOL: o = PyBool_FromLong(v->v.b); break;
+	case MT_STRING8:
+	case MT_STRING16:
+	case MT_STRING32: o = string_to_py(v); break;
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32: o = PyUnicode_FromOrdinal((int)v->v.ch); break;
+	case MT_NULL: o = Py_NewRef(Py_None); break;
+	case MT_HANDLE:
+		if (v->v.ref.runtime == RT_PYTHON3) o = Py_NewRef((PyObject *)v->v.ref.val);
+		else o = foreign_ref_new(g_foreign_obj_type, v->v.ref.runtime, v->v.ref.val, 1);
+		break;
+	case MT_CALLABLE:
+		if (v->v.ref.runtime == RT_PYTHON3) o = Py_NewRef((PyObject *)v->v.ref.val);
+		else o = foreign_ref_new(g_foreign_fn_type, v->v.ref.runtime, v->v.ref.val, 1);
+		break;
+	case MT_MAP:
+		o = PyDict_New();
+		for (size_t i = 0; o && i < v->v.map.len; i++) {
+			PyObject *k, *item;
+			if (cdt_to_py(&v->v.map.kv[2 * i], &k)) {
+				Py_CLEAR(o);
+				break;
+			}
+			if (cdt_to_py(&v->v.map.kv[2 * i + 1], &item)) {
+				Py_DECREF(k);
+				Py_CLEAR(o);
+				break;
+			}
+			int rc = PyDict_SetItem(o, k, item);
+			Py_DECREF(k);
+			Py_DECREF(item);
+			if (rc) Py_CLEAR(o);
+		}
+		break;
+	default:
+		PyErr_Format(PyExc_TypeError, "metaffi: unsupported type code %llu", (unsigned long long)t);
+		break;
+	}
+	*out = o;
+	return o ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Python -> CDT. Results are owned by the receiver: refs carry one reference.            */
+
+static int type_error(metaffi_error *err, const char *expected, PyObject *got)
+{
+	char msg[512];
+	snprintf(msg, sizeof msg, "expected %s, Python gave %s", expected, Py_TYPE(got)->tp_name);
+	set_error(err, "TypeError", msg);
+	return -1;
+}
+
+static int py_string_to_cdt(PyObject *o, cdt *out, metaffi_error *err)
+{
+	Py_ssize_t n;
+	const char *u = PyUnicode_AsUTF8AndSize(o, &n);
+	if (!u) { /* lone surrogates: send UTF-16 */
+		PyErr_Clear();
+		PyObject *b = PyUnicode_AsEncodedString(o, "utf-16-le", "surrogatepass");
+		if (!b) {
+			error_from_python(err);
+			return -1;
+		}
+		size_t len = (size_t)PyBytes_GET_SIZE(b);
+		void *p = core->alloc(len);
+		memcpy(p, PyBytes_AS_STRING(b), len);
+		Py_DECREF(b);
+		out->type = MT_STRING16;
+		out->v.str.ptr = p;
+		out->v.str.len = len / 2;
+		return 0;
+	}
+	void *p = core->alloc((size_t)n + 1);
+	memcpy(p, u, (size_t)n);
+	out->type = MT_STRING8;
+	out->v.str.ptr = p;
+	out->v.str.len = (size_t)n;
+	return 0;
+}
+
+static int py_ref_to_cdt(PyObject *o, uint64_t type, cdt *out)
+{
+	if (Py_TYPE(o) == g_foreign_fn_type || Py_TYPE(o) == g_foreign_obj_type) {
+		foreign_ref *r = (foreign_ref *)o;
+		core->retain(r->runtime, r->val);
+		out->type = Py_TYPE(o) == g_foreign_fn_type ? MT_CALLABLE : type;
+		out->v.ref.val = r->val;
+		out->v.ref.runtime = r->runtime;
+		return 0;
+	}
+	out->type = type;
+	out->v.ref.val = Py_NewRef(o);
+	out->v.ref.runtime = RT_PYTHON3;
+	return 0;
+}
+
+static int is_function_like(PyObject *o)
+{
+	return PyFunction_Check(o) || PyCFunction_Check(o) || PyMethod_Check(o) ||
+	       Py_TYPE(o) == g_foreign_fn_type;
+}
+
+static int py_int_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
+{
+	int overflow = 0;
+	long long s = PyLong_AsLongLongAndOverflow(o, &overflow);
+	if (!overflow) {
+		if (s == -1 && PyErr_Occurred()) {
+			error_from_python(err);
+			return -1;
+		}
+		out->type = MT_INT64;
+		out->v.i64 = s;
+		return 0;
+	}
+	if (overflow > 0) {
+		unsigned long long u = PyLong_AsUnsignedLongLong(o);
+		if (!PyErr_Occurred()) {
+			out->type = MT_UINT64;
+			out->v.u64 = u;
+			return 0;
+		}
+		PyErr_Clear();
+	}
+	set_error(err, "OverflowError", "a Python int does not fit in 64 bits");
+	return -1;
+}
+
+/* The natural CDT of a Python object (for `any`). */
+static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
+{
+	if (o == Py_None) {
+		out->type = MT_NULL;
+		return 0;
+	}
+	if (PyBool_Check(o)) {
+		out->type = MT_BOOL;
+		out->v.b = o == Py_True;
+		return 0;
+	}
+	if (PyLong_Check(o)) return py_int_to_cdt_any(o, out, err);
+	if (PyFloat_Check(o)) {
+		out->type = MT_FLOAT64;
+		out->v.f64 = PyFloat_AS_DOUBLE(o);
+		return 0;
+	}
+	if (PyUnicode_Check(o)) return py_string_to_cdt(o, out, err);
+	if (PyBytes_Check(o) || PyByteArray_Check(o)) {
+		size_t n = (size_t)(PyBytes_Check(o) ? PyBytes_GET_SIZE(o) : PyByteArray_GET_SIZE(o));
+		void *p = core->alloc(n + 1);
+		memcpy(p, PyBytes_Check(o) ? PyBytes_AS_STRING(o) : PyByteArray_AS_STRING(o), n);
+		out->type = MT_UINT8 | MT_ARRAY | MT_PACKED;
+		out->v.packed.data = p;
+		out->v.packed.len = n;
+		return 0;
+	}
+	if (PyList_Check(o) || PyTuple_Check(o)) {
+		Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+		PyObject **items = PySequence_Fast_ITEMS(o);
+		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+		for (Py_ssize_t i = 0; i < n; i++) {
+			if (py_to_cdt_any(items[i], &elems[i], err)) return -1;
+		}
+		out->type = MT_ANY | MT_ARRAY;
+		out->v.arr.elems = elems;
+		out->v.arr.len = (size_t)n;
+		return 0;
+	}
+	if (PyDict_Check(o)) {
+		Py_ssize_t n = PyDict_Size(o), pos = 0, i = 0;
+		cdt *kv = core->alloc((size_t)(n ? n : 1) * 2 * sizeof(cdt));
+		PyObject *k, *item;
+		while (PyDict_Next(o, &pos, &k, &item)) {
+			if (py_to_cdt_any(k, &kv[2 * i], err) || py_to_cdt_any(item, &kv[2 * i + 1], err)) return -1;
+			i++;
+		}
+		out->type = MT_MAP;
+		out->v.map.kv = kv;
+		out->v.map.len = (size_t)i;
+		return 0;
+	}
+	if (is_function_like(o)) return py_ref_to_cdt(o, MT_CALLABLE, out);
+	return py_ref_to_cdt(o, MT_HANDLE, out);
+}
+
+static size_t packed_width(uint64_t e)
+{
+	switch (e) {
+	case MT_INT8: case MT_UINT8: case MT_BOOL: return 1;
+	case MT_INT16: case MT_UINT16: return 2;
+	case MT_INT32: case MT_UINT32: case MT_FLOAT32: return 4;
+	default: return 8;
+	}
+}
+
+static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaffi_error *err);
+
+static int is_packable(uint64_t t)
+{
+	switch (t) {
+	case MT_FLOAT64: case MT_FLOAT32: case MT_INT8: case MT_INT16: case MT_INT32:
+	case MT_INT64: case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64:
+	case MT_SIZE: case MT_BOOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaffi_error *err)
+{
+	if (o == Py_None) {
+		out->type = MT_NULL;
+		return 0;
+	}
+	if (dims == 1 && elem == MT_UINT8 && (PyBytes_Check(o) || PyByteArray_Check(o)))
+		return py_to_cdt_any(o, out, err);
+	PyObject *seq = PySequence_Fast(o, "");
+	if (!seq) {
+		PyErr_Clear();
+		return type_error(err, "a sequence (list or tuple)", o);
+	}
+	Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+	PyObject **items = PySequence_Fast_ITEMS(seq);
+	int rc = 0;
+	if (dims == 1 && is_packable(elem)) {
+		size_t w = packed_width(elem);
+		char *data = core->alloc((size_t)(n ? n : 1) * w);
+		for (Py_ssize_t i = 0; i < n && !rc; i++) {
+			cdt one;
+			rc = py_to_cdt_typed(items[i], elem, 0, &one, err);
+			if (!rc) memcpy(data + (size_t)i * w, &one.v, w);
+		}
+		out->type = elem | MT_ARRAY | MT_PACKED;
+		out->v.packed.data = data;
+		out->v.packed.len = (size_t)n;
+	} else {
+		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+		for (Py_ssize_t i = 0; i < n && !rc; i++) rc = py_to_cdt_typed(items[i], elem, dims - 1, &elems[i], err);
+		out->type = elem | MT_ARRAY;
+		out->v.arr.elems = elems;
+		out->v.arr.len = (size_t)n;
+	}
+	Py_DECREF(seq);
+	return rc;
+}
+
+static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaffi_error *err)
+{
+	if (dims > 0) return py_array_to_cdt(o, type, dims, out, err);
+	switch (type) {
+	case MT_FLOAT64:
+	case MT_FLOAT32: {
+		if (!PyFloat_Check(o) && !PyLong_Check(o)) return type_error(err, "a float", o);
+		double d = PyFloat_AsDouble(o);
+		if (d == -1.0 && PyErr_Occurred()) {
+			error_from_python(err);
+			return -1;
+		}
+		out->type = type;
+		if (type == MT_FLOAT64) out->v.f64 = d;
+		else out->v.f32 = (float)d;
+		return 0;
+	}
+	case MT_INT8: case MT_INT16: case MT_INT32: case MT_INT64:
+	case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64: case MT_SIZE: {
+		if (!PyLong_Check(o)) return type_error(err, "an int", o);
+		cdt any;
+		if (py_int_to_cdt_any(o, &any, err)) return -1;
+		int ok;
+		if (any.type == MT_UINT64) {
+			ok = type == MT_UINT64 || type == MT_SIZE;
+			out->v.u64 = any.v.u64;
+		} else {
+			int64_t s = any.v.i64;
+			switch (type) {
+			case MT_INT8: ok = s >= INT8_MIN && s <= INT8_MAX; out->v.i8 = (int8_t)s; break;
+			case MT_INT16: ok = s >= INT16_MIN && s <= INT16_MAX; out->v.i16 = (int16_t)s; break;
+			case MT_INT32: ok = s >= INT32_MIN && s <= INT32_MAX; out->v.i32 = (int32_t)s; break;
+			case MT_INT64: ok = 1; out->v.i64 = s; break;
+			case MT_UINT8: ok = s >= 0 && s <= UINT8_MAX; out->v.u8 = (uint8_t)s; break;
+			case MT_UINT16: ok = s >= 0 && s <= UINT16_MAX; out->v.u16 = (uint16_t)s; break;
+			case MT_UINT32: ok = s >= 0 && s <= (int64_t)UINT32_MAX; out->v.u32 = (uint32_t)s; break;
+			default: ok = s >= 0; out->v.u64 = (uint64_t)s; break;
+			}
+		}
+		if (!ok) {
+			char msg[160];
+			PyObject *r = PyObject_Repr(o);
+			snprintf(msg, sizeof msg, "Python gave %s, out of the range of %s",
+			         r ? PyUnicode_AsUTF8(r) : "an int", type == MT_INT8 ? "int8" : type == MT_INT16 ? "int16" :
+			         type == MT_INT32 ? "int32" : type == MT_UINT8 ? "uint8" : type == MT_UINT16 ? "uint16" :
+			         type == MT_UINT32 ? "uint32" : type == MT_INT64 ? "int64" : "uint64");
+			Py_XDECREF(r);
+			set_error(err, "OverflowError", msg);
+			return -1;
+		}
+		out->type = type;
+		return 0;
+	}
+	case MT_BOOL:
+		if (!PyBool_Check(o) && !PyLong_Check(o)) return type_error(err, "a bool", o);
+		out->type = MT_BOOL;
+		out->v.b = PyObject_IsTrue(o) == 1;
+		return 0;
+	case MT_STRING8:
+	case MT_STRING16:
+	case MT_STRING32:
+		if (o == Py_None) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		if (!PyUnicode_Check(o)) return type_error(err, "a str", o);
+		return py_string_to_cdt(o, out, err);
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32:
+		if (!PyUnicode_Check(o) || PyUnicode_GetLength(o) != 1) return type_error(err, "a str of length 1", o);
+		out->type = type;
+		out->v.ch = PyUnicode_ReadChar(o, 0);
+		return 0;
+	case MT_HANDLE:
+		if (o == Py_None) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		return py_ref_to_cdt(o, MT_HANDLE, out);
+	case MT_CALLABLE:
+		if (o == Py_None) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		if (!PyCallable_Check(o)) return type_error(err, "a callable", o);
+		return py_ref_to_cdt(o, MT_CALLABLE, out);
+	case MT_NULL:
+		out->type = MT_NULL;
+		return 0;
+	default:
+		return py_to_cdt_any(o, out, err);
+	}
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Runtime                                                                               */
+
+static const char *config_value(const char *config, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = config;
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			size_t n = len - klen - 1;
+			if (n >= size) n = size - 1;
+			memcpy(buf, p + klen + 1, n);
+			buf[n] = 0;
+			return buf;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int load_helper(const char *helper_path, metaffi_error *err)
+{
+	if (g_helper) return 0;
+	PyObject *util = PyImport_ImportModule("importlib.util");
+	PyObject *spec = util ? PyObject_CallMethod(util, "spec_from_file_location", "ss", "_metaffi", helper_path) : NULL;
+	PyObject *mod = spec ? PyObject_CallMethod(util, "module_from_spec", "O", spec) : NULL;
+	PyObject *loader = spec ? PyObject_GetAttrString(spec, "loader") : NULL;
+	PyObject *modules = PyImport_GetModuleDict();
+	int ok = mod && loader && PyDict_SetItemString(modules, "_metaffi", mod) == 0;
+	PyObject *r = ok ? PyObject_CallMethod(loader, "exec_module", "O", mod) : NULL;
+	Py_XDECREF(util);
+	Py_XDECREF(spec);
+	Py_XDECREF(loader);
+	if (!r) {
+		error_from_python(err);
+		Py_XDECREF(mod);
+		return -1;
+	}
+	Py_DECREF(r);
+	g_helper = mod;
+	g_load_module = PyObject_GetAttrString(mod, "load_module");
+	g_resolve = PyObject_GetAttrString(mod, "resolve");
+	g_format_exception = PyObject_GetAttrString(mod, "format_exception");
+	g_js_error = PyObject_GetAttrString(mod, "JSError");
+	g_foreign_error = PyObject_GetAttrString(mod, "ForeignError");
+	if (!g_load_module || !g_resolve || !g_format_exception || !g_js_error || !g_foreign_error) {
+		error_from_python(err);
+		return -1;
+	}
+	g_foreign_fn_type = (PyTypeObject *)PyType_FromSpec(&foreign_fn_spec);
+	g_foreign_obj_type = (PyTypeObject *)PyType_FromSpec(&foreign_obj_spec);
+	if (!g_foreign_fn_type || !g_foreign_obj_type) {
+		error_from_python(err);
+		return -1;
+	}
+	PyObject_SetAttrString(mod, "ForeignCallable", (PyObject *)g_foreign_fn_type);
+	PyObject_SetAttrString(mod, "ForeignObject", (PyObject *)g_foreign_obj_type);
+	return 0;
+}
+
+/* config: lines of key=value: program (the python executable), helper (helper file). */
+static int py_load_runtime(const metaffi_core *c, const char *config, metaffi_error *err)
+{
+	core = c;
+	char program[4096], helper[4096];
+	if (!config_value(config, "helper", helper, sizeof helper)) {
+		set_error(err, "MetaFFIError", "the python3 plugin needs the helper path in its configuration");
+		return -1;
+	}
+	if (!Py_IsInitialized()) {
+		PyConfig cfg;
+		PyConfig_InitPythonConfig(&cfg);
+		cfg.install_signal_handlers = 0; /* SIGINT and friends stay with Node.js */
+		cfg.parse_argv = 0;
+		PyStatus st = PyStatus_Ok();
+		if (config_value(config, "program", program, sizeof program))
+			st = PyConfig_SetBytesString(&cfg, &cfg.program_name, program);
+		if (!PyStatus_Exception(st)) st = Py_InitializeFromConfig(&cfg);
+		PyConfig_Clear(&cfg);
+		if (PyStatus_Exception(st)) {
+			char msg[1024];
+			snprintf(msg, sizeof msg, "Python failed to initialize: %s%s%s",
+			         st.func ? st.func : "", st.func ? ": " : "", st.err_msg ? st.err_msg : "unknown error");
+			set_error(err, "MetaFFIError", msg);
+			return -1;
+		}
+		g_js_thread = pthread_self();
+		g_js_tstate = PyEval_SaveThread();
+	} else if (!g_js_tstate) {
+		/* Initialized by someone else in this process: adopt a thread state for this thread. */
+		PyGILState_STATE s = PyGILState_Ensure();
+		(void)s;
+		g_js_thread = pthread_self();
+		g_js_tstate = PyEval_SaveThread();
+	}
+	gil_t g = gil_enter();
+	int rc = load_helper(helper, err);
+	gil_leave(g);
+	if (rc == 0) g_active = 1;
+	return rc;
+}
+
+/* CPython cannot be unloaded safely (threads, extension modules): releasing the plugin
+ * drops everything the core holds; the interpreter stays for a later load. */
+static int py_free_runtime(metaffi_error *err)
+{
+	(void)err;
+	g_active = 0;
+	return 0;
+}
+
+static void py_at_exit(void)
+{
+	if (!g_active) return;
+	g_active = 0;
+	gil_t g = gil_enter();
+	PyObject *r = PyRun_String("import sys\nfor s in (sys.stdout, sys.stderr):\n"
+	                           "    try:\n        s.flush()\n    except Exception:\n        pass\n",
+	                           Py_file_input, PyModule_GetDict(g_helper), PyModule_GetDict(g_helper));
+	Py_XDECREF(r);
+	PyErr_Clear();
+	gil_leave(g);
+}
+
+static void *py_load_module(const char *path, metaffi_error *err)
+{
+	gil_t g = gil_enter();
+	PyObject *m = PyObject_CallFunction(g_load_module, "s", path);
+	if (!m) error_from_python(err);
+	gil_leave(g);
+	return m;
+}
+
+static void py_free_module(void *module)
+{
+	gil_t g = gil_enter();
+	Py_DECREF((PyObject *)module);
+	gil_leave(g);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Entities                                                                              */
+
+enum { K_CALL, K_GET, K_SET };
+
+typedef struct {
+	int kind;
+	PyObject *target;  /* the callable (call) or the object holding the attribute */
+	PyObject *name;    /* attribute or method name */
+	PyObject *owner;   /* class defining the method: other classes dispatch by name */
+	int instance, varargs, named_args;
+	size_t np, nr;
+	metaffi_type_info *params, *rets;
+} py_entity;
+
+static void *py_load_entity(void *module, const metaffi_path_item *path, size_t npath,
+                            const metaffi_type_info *params, size_t np,
+                            const metaffi_type_info *rets, size_t nr, metaffi_error *err)
+{
+	gil_t g = gil_enter();
+	py_entity *e = NULL;
+	PyObject *items = PyDict_New();
+	for (size_t i = 0; items && i < npath; i++) {
+		PyObject *v = path[i].value ? PyUnicode_FromString(path[i].value) : Py_NewRef(Py_None);
+		PyDict_SetItemString(items, path[i].key, v);
+		Py_XDECREF(v);
+	}
+	PyObject *r = items ? PyObject_CallFunction(g_resolve, "OOnn", (PyObject *)module, items,
+	                                            (Py_ssize_t)np, (Py_ssize_t)nr) : NULL;
+	Py_XDECREF(items);
+	if (!r) {
+		error_from_python(err);
+		goto out;
+	}
+	/* (kind, target, name, owner) */
+	e = calloc(1, sizeof(py_entity) + (np + nr) * sizeof(metaffi_type_info));
+	const char *kind = PyUnicode_AsUTF8(PyTuple_GetItem(r, 0));
+	e->kind = strcmp(kind, "call") == 0 ? K_CALL : strcmp(kind, "get") == 0 ? K_GET : K_SET;
+	e->target = Py_NewRef(PyTuple_GetItem(r, 1));
+	PyObject *name = PyTuple_GetItem(r, 2), *owner = PyTuple_GetItem(r, 3);
+	e->name = name == Py_None ? NULL : Py_NewRef(name);
+	e->owner = owner == Py_None ? NULL : Py_NewRef(owner);
+	Py_DECREF(r);
+	e->instance = metaffi_path_value(path, npath, "instance_required") != NULL;
+	e->varargs = metaffi_path_value(path, npath, "varargs") != NULL;
+	e->named_args = metaffi_path_value(path, npath, "named_args") != NULL;
+	e->np = np;
+	e->nr = nr;
+	e->params = (metaffi_type_info *)(e + 1);
+	e->rets = e->params + np;
+	memcpy(e->params, params, np * sizeof(metaffi_type_info));
+	memcpy(e->rets, rets, nr * sizeof(metaffi_type_info));
+	for (size_t i = 0; i < np + nr; i++) e->params[i].alias = NULL; /* not kept */
+out:
+	gil_leave(g);
+	return e;
+}
+
+static void py_free_entity(void *p)
+{
+	py_entity *e = p;
+	gil_t g = gil_enter();
+	Py_XDECREF(e->target);
+	Py_XDECREF(e->name);
+	Py_XDECREF(e->owner);
+	gil_leave(g);
+	free(e);
+}
+
+static int store_results(py_entity *e, PyObject *result, cdt *rets, metaffi_error *err)
+{
+	if (e->nr == 0) return 0;
+	if (e->nr == 1) {
+		const metaffi_type_info *t = &e->rets[0];
+		int dims = (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
+		if (py_to_cdt_typed(result, MT_ELEMENT(t->type), dims, &rets[0], err)) {
+			char msg[700];
+			snprintf(msg, sizeof msg, "return value: %s", err->message);
+			err->message = core->strdup(msg, strlen(msg));
+			return -1;
+		}
+		return 0;
+	}
+	PyObject *seq = PySequence_Check(result) && !PyUnicode_Check(result) ? PySequence_Fast(result, "") : NULL;
+	if (!seq || PySequence_Fast_GET_SIZE(seq) != (Py_ssize_t)e->nr) {
+		PyErr_Clear();
+		Py_XDECREF(seq);
+		char msg[200];
+		snprintf(msg, sizeof msg, "expected %zu return values (a tuple), Python returned %s", e->nr,
+		         Py_TYPE(result)->tp_name);
+		set_error(err, "TypeError", msg);
+		return -1;
+	}
+	for (size_t i = 0; i < e->nr; i++) {
+		const metaffi_type_info *t = &e->rets[i];
+		int dims = (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
+		if (py_to_cdt_typed(PySequence_Fast_GET_ITEM(seq, i), MT_ELEMENT(t->type), dims, &rets[i], err)) {
+			Py_DECREF(seq);
+			return -1;
+		}
+	}
+	Py_DECREF(seq);
+	return 0;
+}
+
+/* A call that needs a tuple and maybe keywords: varargs, named_args, many arguments. */
+static PyObject *call_general(PyObject *callable, PyObject **args, size_t n, int varargs,
+                              int named_args, metaffi_error *err)
+{
+	PyObject *kwargs = NULL, *extra = NULL;
+	if (named_args && n > 0) {
+		PyObject *last = args[--n];
+		if (last != Py_None && !PyDict_Check(last)) {
+			type_error(err, "named arguments as an object (dict)", last);
+			return NULL;
+		}
+		if (last != Py_None && PyDict_Size(last) > 0) kwargs = last;
+	}
+	if (varargs && n > 0) {
+		extra = args[--n];
+		if (extra == Py_None) extra = NULL;
+	}
+	Py_ssize_t nextra = extra ? PySequence_Size(extra) : 0;
+	if (nextra < 0) {
+		PyErr_Clear();
+		type_error(err, "the variable arguments as an array", extra);
+		return NULL;
+	}
+	PyObject *tuple = PyTuple_New((Py_ssize_t)n + nextra);
+	if (!tuple) return NULL;
+	for (size_t i = 0; i < n; i++) PyTuple_SET_ITEM(tuple, (Py_ssize_t)i, Py_NewRef(args[i]));
+	for (Py_ssize_t i = 0; i < nextra; i++) PyTuple_SET_ITEM(tuple, (Py_ssize_t)n + i, PySequence_GetItem(extra, i));
+	PyObject *r = PyObject_Call(callable, tuple, kwargs);
+	Py_DECREF(tuple);
+	return r;
+}
+
+static int py_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, metaffi_error *err)
+{
+	(void)nr;
+	py_entity *e = p;
+	PyObject *inline_stack[INLINE_ARGS + 1];
+	PyObject **stack = np < INLINE_ARGS ? inline_stack : core->alloc((np + 1) * sizeof(PyObject *));
+	PyObject **args = stack + 1;
+	size_t converted = 0;
+	int rc = -1;
+	gil_t g = gil_enter();
+	if (!g_active) {
+		set_error(err, "MetaFFIError", "the python3 runtime was released");
+		goto out;
+	}
+	for (; converted < np; converted++) {
+		if (cdt_to_py(&params[converted], &args[converted])) {
+			error_from_python(err);
+			goto out;
+		}
+	}
+	PyObject *result = NULL;
+	if (e->kind == K_CALL) {
+		PyObject *callable = e->target;
+		PyObject *bound = NULL;
+		PyObject **call_args = args;
+		size_t n = np;
+		if (e->instance) {
+			if (np == 0) {
+				set_error(err, "TypeError", "instance_required: the first argument must be the object");
+				goto out;
+			}
+			/* A subclass may override the method: dispatch by name unless the object's class
+			 * is the one the method was loaded from. */
+			if (e->owner && e->name && (PyObject *)Py_TYPE(args[0]) != e->owner) {
+				bound = PyObject_GetAttr(args[0], e->name);
+				if (!bound) {
+					error_from_python(err);
+					goto out;
+				}
+				callable = bound;
+				call_args = args + 1;
+				n = np - 1;
+			}
+		}
+		if (e->varargs || e->named_args)
+			result = call_general(callable, call_args, n, e->varargs, e->named_args, err);
+		else
+			result = PyObject_Vectorcall(callable, call_args, n | (call_args == args ? PY_VECTORCALL_ARGUMENTS_OFFSET : 0), NULL);
+		Py_XDECREF(bound);
+		if (!result) {
+			if (PyErr_Occurred()) error_from_python(err);
+			goto out;
+		}
+	} else if (e->kind == K_GET) {
+		PyObject *obj = e->instance ? (np ? args[0] : NULL) : e->target;
+		if (!obj) {
+			set_error(err, "TypeError", "instance_required: the first argument must be the object");
+			goto out;
+		}
+		result = PyObject_GetAttr(obj, e->name);
+		if (!result) {
+			error_from_python(err);
+			goto out;
+		}
+	} else {
+		PyObject *obj = e->instance ? args[0] : e->target;
+		PyObject *value = e->instance ? args[1] : args[0];
+		if (PyObject_SetAttr(obj, e->name, value)) {
+			error_from_python(err);
+			goto out;
+		}
+		result = Py_NewRef(Py_None);
+	}
+	rc = store_results(e, result, rets, err);
+	Py_DECREF(result);
+out:
+	for (size_t i = 0; i < converted; i++) Py_DECREF(args[i]);
+	gil_leave(g);
+	return rc;
+}
+
+static int py_call_callable(void *callable, const cdt *params, size_t np, cdt **rets, size_t *nr,
+                            metaffi_error *err)
+{
+	PyObject *inline_stack[INLINE_ARGS + 1];
+	PyObject **stack = np < INLINE_ARGS ? inline_stack : core->alloc((np + 1) * sizeof(PyObject *));
+	PyObject **args = stack + 1;
+	size_t converted = 0;
+	int rc = -1;
+	*rets = NULL;
+	*nr = 0;
+	gil_t g = gil_enter();
+	if (!g_active) {
+		set_error(err, "MetaFFIError", "the python3 runtime was released");
+		goto out;
+	}
+	for (; converted < np; converted++) {
+		if (cdt_to_py(&params[converted], &args[converted])) {
+			error_from_python(err);
+			goto out;
+		}
+	}
+	PyObject *result = PyObject_Vectorcall(callable, args, np | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+	if (!result) {
+		error_from_python(err);
+		goto out;
+	}
+	cdt *out = core->alloc(sizeof(cdt));
+	if (py_to_cdt_any(result, out, err) == 0) {
+		*rets = out;
+		*nr = 1;
+		rc = 0;
+	}
+	Py_DECREF(result);
+out:
+	for (size_t i = 0; i < converted; i++) Py_DECREF(args[i]);
+	gil_leave(g);
+	return rc;
+}
+
+static void py_retain(void *val)
+{
+	if (!g_active) return;
+	gil_t g = gil_enter();
+	Py_INCREF((PyObject *)val);
+	gil_leave(g);
+}
+
+static void py_release(void *val)
+{
+	if (!g_active) return;
+	gil_t g = gil_enter();
+	Py_DECREF((PyObject *)val);
+	gil_leave(g);
+}
+
+static const char *py_describe(void *val)
+{
+	gil_t g = gil_enter();
+	PyObject *t = (PyObject *)Py_TYPE((PyObject *)val);
+	PyObject *mod = PyObject_GetAttrString(t, "__module__");
+	PyObject *qual = PyObject_GetAttrString(t, "__qualname__");
+	PyErr_Clear();
+	char buf[512];
+	const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : "";
+	const char *q = qual && PyUnicode_Check(qual) ? PyUnicode_AsUTF8(qual) : "object";
+	snprintf(buf, sizeof buf, "%s%s%s", m && *m && strcmp(m, "builtins") ? m : "",
+	         m && *m && strcmp(m, "builtins") ? "." : "", q);
+	Py_XDECREF(mod);
+	Py_XDECREF(qual);
+	gil_leave(g);
+	return core->strdup(buf, strlen(buf));
+}
+
+static const metaffi_plugin g_plugin = {
+	METAFFI_ABI_VERSION,
+	RT_PYTHON3,
+	"python3",
+	MT_STRING8,
+	py_load_runtime,
+	py_free_runtime,
+	py_load_module,
+	py_free_module,
+	py_load_entity,
+	py_free_entity,
+	py_xcall,
+	py_call_callable,
+	py_retain,
+	py_release,
+	py_describe,
+	py_at_exit,
+};
+
+__attribute__((visibility("default"))) const metaffi_plugin *metaffi_plugin_get(void)
+{
+	return &g_plugin;
+}

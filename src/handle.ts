@@ -1,0 +1,45 @@
+import { inspect } from 'node:util';
+import { nativeCore } from './native.js';
+
+/**
+ * An object of a foreign runtime (a Python object, a Java object, a Go value). Opaque in
+ * JS: pass it back to the runtime it came from, or to another one. The foreign reference is
+ * dropped when this wrapper is garbage-collected, or at once by release() / `using`.
+ *
+ * Instances are made by the native core only.
+ */
+export class MetaFFIHandle {
+  /** The runtime that owns the object: 'python3', 'openjdk', 'go' or 'js'. */
+  get runtime(): string {
+    return nativeCore().handleInfo(this).runtime;
+  }
+
+  /** True after release(), or after the owning runtime was released. */
+  get released(): boolean {
+    return nativeCore().handleInfo(this).released;
+  }
+
+  /** The foreign type of the object, e.g. 'builtins.dict' or 'java.util.ArrayList'. */
+  get foreignType(): string | undefined {
+    return nativeCore().handleInfo(this).description;
+  }
+
+  /** Drop the foreign reference now. Calling it again does nothing. */
+  release(): void {
+    nativeCore().releaseHandle(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  toString(): string {
+    const info = nativeCore().handleInfo(this);
+    if (info.released) return `MetaFFIHandle(${info.runtime}, released)`;
+    return `MetaFFIHandle(${info.runtime}${info.description ? ' ' + info.description : ''})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

@@ -1,0 +1,6 @@
+import { MetaFFIError } from '../errors.js';
+import type { IdlDefinition } from './schema.js';
+
+export function extractPythonIdl(source: string): IdlDefinition {
+  throw new MetaFFIError(`reading the interface of ${source} is not supported yet`);
+}

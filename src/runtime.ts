@@ -1,0 +1,110 @@
+import { parseEntityPath } from './entity_path.js';
+import { MetaFFIError } from './errors.js';
+import { nativeCore, type NativeModule } from './native.js';
+import type { RuntimeAdapter } from './runtimes/adapter.js';
+import { findRuntime } from './runtimes/index.js';
+import { normalizeTypes, type MetaFFITypeSpec } from './types.js';
+
+/** A loaded foreign entity: call it like a function. Returns undefined for no return
+ * values, the value for one, an array for several. */
+export type MetaFFICallable = (...args: any[]) => any;
+
+export type MetaFFITypeList = readonly MetaFFITypeSpec[] | null | undefined;
+
+type State = 'new' | 'loaded' | 'released';
+
+/** A foreign runtime in this process: 'python3', 'openjdk' (alias 'jvm') or 'go'. */
+export class MetaFFIRuntime {
+  /** The canonical runtime name. */
+  readonly runtimePlugin: string;
+  readonly #adapter: RuntimeAdapter;
+  #state: State = 'new';
+
+  constructor(runtimePlugin: string) {
+    this.#adapter = findRuntime(runtimePlugin);
+    this.runtimePlugin = this.#adapter.name;
+  }
+
+  /** Load the runtime into the process. Calling it again does nothing. */
+  loadRuntimePlugin(): void {
+    const core = nativeCore();
+    if (!core.isLoaded(this.#adapter.id)) this.#adapter.start(core);
+    this.#state = 'loaded';
+  }
+
+  /**
+   * Release the runtime: every module, entity and handle of it stops working (calls fail
+   * with a MetaFFIError). The interpreter or VM itself stays in the process, since neither
+   * CPython nor a JVM can be unloaded safely; loadRuntimePlugin() makes it usable again.
+   */
+  releaseRuntimePlugin(): void {
+    if (this.#state === 'released') {
+      throw new MetaFFIError(`the ${this.runtimePlugin} runtime was already released by this MetaFFIRuntime`);
+    }
+    if (this.#state === 'new') {
+      throw new MetaFFIError(`the ${this.runtimePlugin} runtime was never loaded by this MetaFFIRuntime; nothing to release`);
+    }
+    this.#state = 'released';
+    nativeCore().freeRuntime(this.#adapter.id);
+  }
+
+  /** Load a module of this runtime (loads the runtime first if needed). */
+  loadModule(modulePath: string): MetaFFIModule {
+    if (typeof modulePath !== 'string' || modulePath.trim() === '') {
+      throw new TypeError(`module path must be a non-empty string, got ${typeof modulePath === 'string' ? 'an empty string' : typeof modulePath}`);
+    }
+    this.#checkUsable();
+    if (this.#state === 'new') this.loadRuntimePlugin();
+    const core = nativeCore();
+    const native = core.loadModule(this.#adapter.id, this.#adapter.modulePath(modulePath));
+    return new MetaFFIModule(this, this.#adapter, modulePath, native);
+  }
+
+  /** @internal */
+  checkUsable(): void {
+    this.#checkUsable();
+  }
+
+  #checkUsable(): void {
+    if (this.#state === 'released') {
+      throw new MetaFFIError(`the ${this.runtimePlugin} runtime was released; call loadRuntimePlugin() to load it again`);
+    }
+    if (this.#state === 'loaded' && !nativeCore().isLoaded(this.#adapter.id)) {
+      throw new MetaFFIError(`the ${this.runtimePlugin} runtime was released by another MetaFFIRuntime; ` +
+        'call loadRuntimePlugin() to load it again');
+    }
+  }
+}
+
+/** A module of a foreign runtime: a Python module, a set of jars, a Go guest library. */
+export class MetaFFIModule {
+  readonly runtime: MetaFFIRuntime;
+  readonly modulePath: string;
+  readonly #adapter: RuntimeAdapter;
+  readonly #native: NativeModule;
+
+  /** @internal Made by MetaFFIRuntime.loadModule. */
+  constructor(runtime: MetaFFIRuntime, adapter: RuntimeAdapter, modulePath: string, native: NativeModule) {
+    this.runtime = runtime;
+    this.#adapter = adapter;
+    this.modulePath = modulePath;
+    this.#native = native;
+  }
+
+  /**
+   * Load an entity by its entity path (e.g. 'callable=multiply') with its parameter and
+   * return types. The result is a plain function; types are resolved once, here.
+   */
+  loadEntity(entityPath: string, paramTypes?: MetaFFITypeList, retvalTypes?: MetaFFITypeList): MetaFFICallable {
+    this.runtime.checkUsable();
+    const items = parseEntityPath(entityPath, this.#adapter.entityPath);
+    const params = normalizeTypes(paramTypes, 'parameter');
+    const rets = normalizeTypes(retvalTypes, 'return value');
+    return nativeCore().loadEntity(this.#native, this.#adapter.entityName(items), items, params, rets);
+  }
+
+  /** The same as loadEntity. */
+  load(entityPath: string, paramTypes?: MetaFFITypeList, retvalTypes?: MetaFFITypeList): MetaFFICallable {
+    return this.loadEntity(entityPath, paramTypes, retvalTypes);
+  }
+}
