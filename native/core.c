@@ -69,19 +69,21 @@ static chunk *chunk_new(size_t size)
 	return c;
 }
 
+static __thread arena *tls_arena;
+
 static arena *thread_arena(void)
 {
+	if (tls_arena) return tls_arena;
 	pthread_once(&g_arena_once, arena_key_init);
-	arena *a = pthread_getspecific(g_arena_key);
-	if (a) return a;
-	a = calloc(1, sizeof(arena));
+	arena *a = calloc(1, sizeof(arena));
 	if (!a) return NULL;
 	a->head = a->cur = chunk_new(64 * 1024);
 	if (!a->head) {
 		free(a);
 		return NULL;
 	}
-	pthread_setspecific(g_arena_key, a);
+	pthread_setspecific(g_arena_key, a); /* frees it when the thread ends */
+	tls_arena = a;
 	return a;
 }
 
@@ -181,6 +183,19 @@ static pthread_t g_js_thread;
 static int g_shutting_down;
 static atomic_int g_depth; /* foreign calls in progress on the JS thread */
 
+/* Only the JS thread changes g_depth; other threads only read it. */
+static void depth_enter(void)
+{
+	atomic_store_explicit(&g_depth, atomic_load_explicit(&g_depth, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
+}
+
+static void depth_leave(void)
+{
+	atomic_store_explicit(&g_depth, atomic_load_explicit(&g_depth, memory_order_relaxed) - 1,
+	                      memory_order_relaxed);
+}
+
 static napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
 static napi_ref g_object_proto;
 static napi_threadsafe_function g_tsfn;
@@ -193,6 +208,7 @@ static const napi_type_tag TAG_HOST = {0x6d65746166666948ULL, 0x6f73740000000003
  * original exception can be handed back to the JS caller. */
 static napi_ref g_host_errors[HOST_ERROR_SLOTS];
 static uint64_t g_host_error_seq;
+static int g_host_errors_kept;
 
 static const metaffi_core g_core;
 
@@ -695,9 +711,16 @@ static int pack_with_helper(conv *c, napi_value v, uint64_t elem, cdt *out)
 	if (st != napi_ok) return -2;
 	napi_valuetype t;
 	napi_typeof(c->env, result, &t);
-	if (t == napi_string) { /* the helper explains what is wrong */
+	if (t == napi_string) { /* the helper explains what is wrong: "[i]: message" */
 		size_t n;
 		napi_get_value_string_utf8(c->env, result, c->msg, sizeof c->msg, &n);
+		char *sep = c->msg[0] == '[' ? strstr(c->msg, "]: ") : NULL;
+		if (sep && (size_t)(sep - c->msg) + 2 < sizeof c->where) {
+			size_t wl = (size_t)(sep - c->msg) + 1;
+			memcpy(c->where, c->msg, wl);
+			c->where[wl] = 0;
+			memmove(c->msg, sep + 3, strlen(sep + 3) + 1);
+		}
 		return -1;
 	}
 	int rc = typedarray_to_packed(c, result, elem, out);
@@ -1243,6 +1266,8 @@ static void throw_simple(napi_env env, const char *fmt, ...)
 
 static void clear_host_errors(napi_env env)
 {
+	if (!g_host_errors_kept) return;
+	g_host_errors_kept = 0;
 	for (int i = 0; i < HOST_ERROR_SLOTS; i++) {
 		if (g_host_errors[i]) {
 			napi_delete_reference(env, g_host_errors[i]);
@@ -1258,6 +1283,7 @@ static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, met
 	napi_ref *slot = &g_host_errors[id % HOST_ERROR_SLOTS];
 	if (*slot) napi_delete_reference(env, *slot);
 	napi_create_reference(env, exc, 1, slot);
+	g_host_errors_kept = 1;
 	err->host_error = id;
 	err->type = "Error";
 	err->message = "";
@@ -1268,7 +1294,7 @@ static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, met
 	char buf[2048];
 	size_t n;
 	if (t == napi_object) {
-		napi_value name, message, stack;
+		napi_value name, message;
 		if (napi_get_named_property(env, exc, "name", &name) == napi_ok &&
 		    napi_coerce_to_string(env, name, &s) == napi_ok &&
 		    napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) == napi_ok)
@@ -1277,11 +1303,8 @@ static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, met
 		    napi_coerce_to_string(env, message, &s) == napi_ok &&
 		    napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) == napi_ok)
 			err->message = arena_strdup(ar, buf, n);
-		napi_valuetype st;
-		if (napi_get_named_property(env, exc, "stack", &stack) == napi_ok &&
-		    napi_typeof(env, stack, &st) == napi_ok && st == napi_string &&
-		    napi_get_value_string_utf8(env, stack, buf, sizeof buf, &n) == napi_ok)
-			err->stack = arena_strdup(ar, buf, n);
+		/* The JS stack is not copied: formatting it is costly, and the JS caller gets the
+		 * original exception (with its stack) as the cause. */
 	} else if (napi_coerce_to_string(env, exc, &s) == napi_ok &&
 	           napi_get_value_string_utf8(env, s, buf, sizeof buf, &n) == napi_ok) {
 		err->message = arena_strdup(ar, buf, n);
@@ -1534,9 +1557,9 @@ static int core_call(uint32_t runtime, void *callable, const cdt *params, size_t
 {
 	if (runtime == RT_HOST) {
 		if (on_js_thread()) {
-			atomic_fetch_add(&g_depth, 1); /* the JS thread is busy while the callback runs */
+			depth_enter(); /* the JS thread is busy while the callback runs */
 			int rc = call_host_on_js_thread(g_env, thread_arena(), callable, params, np, rets, nr, err);
-			atomic_fetch_sub(&g_depth, 1);
+			depth_leave();
 			return rc;
 		}
 		return call_host_from_other_thread(callable, params, np, rets, nr, err);
@@ -1668,9 +1691,9 @@ static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 	cdt *rets = NULL;
 	size_t nr = 0;
 	metaffi_error err = {0};
-	atomic_fetch_add(&g_depth, 1);
+	depth_enter();
 	int rc = g_rt[b->runtime].plugin->call_callable(b->val, params, argc, &rets, &nr, &err);
-	atomic_fetch_sub(&g_depth, 1);
+	depth_leave();
 	napi_value result = NULL;
 	if (rc) {
 		throw_metaffi_error(env, runtime_name(b->runtime), &err, NULL);
@@ -1801,9 +1824,9 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 		}
 	}
 	metaffi_error err = {0};
-	atomic_fetch_add(&g_depth, 1);
+	depth_enter();
 	int rc = e->plugin->xcall(e->pent, cd, e->np, cd + e->np, e->nr, &err);
-	atomic_fetch_sub(&g_depth, 1);
+	depth_leave();
 	napi_value result = NULL;
 	if (rc) {
 		throw_metaffi_error(env, e->plugin->name, &err, NULL);
@@ -1970,8 +1993,7 @@ static napi_value n_free_runtime(napi_env env, napi_callback_info info)
 	for (box *b = s->boxes; b;) {
 		box *n = b->next;
 		s->plugin->release(b->val);
-		b->released = 1;
-		b->prev = b->next = NULL;
+		b->prev = b->next = NULL; /* stale from now on: its generation is gone */
 		b = n;
 	}
 	s->boxes = NULL;
@@ -2026,9 +2048,9 @@ static napi_value n_load_module(napi_env env, napi_callback_info info)
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
-	atomic_fetch_add(&g_depth, 1);
+	depth_enter();
 	void *pmod = s->plugin->load_module(path, &err);
-	atomic_fetch_sub(&g_depth, 1);
+	depth_leave();
 	if (!pmod) {
 		char ctx[1200];
 		snprintf(ctx, sizeof ctx, "cannot load %s module '%s'", s->plugin->name, path);
@@ -2119,9 +2141,9 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
-	atomic_fetch_add(&g_depth, 1);
+	depth_enter();
 	e->pent = s->plugin->load_entity(m->pmod, items, nitems, e->params, e->np, e->rets, e->nr, &err);
-	atomic_fetch_sub(&g_depth, 1);
+	depth_leave();
 	if (!e->pent) {
 		char ctx[600];
 		snprintf(ctx, sizeof ctx, "cannot load entity '%s'", e->name ? e->name : "");
@@ -2179,13 +2201,10 @@ static napi_value n_release_handle(napi_env env, napi_callback_info info)
 		napi_throw_type_error(env, NULL, "not a MetaFFIHandle");
 		return NULL;
 	}
-	if (!b->released) {
-		int alive = box_alive(b);
+	if (box_alive(b)) { /* a handle of a released runtime has nothing left to drop */
 		b->released = 1;
-		if (alive) {
-			box_unlink(b);
-			g_rt[b->runtime].plugin->release(b->val);
-		}
+		box_unlink(b);
+		g_rt[b->runtime].plugin->release(b->val);
 	}
 	return js_undefined(env);
 }

@@ -9,6 +9,7 @@ import difflib
 import importlib
 import importlib.util
 import inspect
+import linecache
 import os
 import sys
 import traceback
@@ -36,7 +37,18 @@ class ForeignError(Exception):
 
 
 def format_exception(exc_type, exc, tb):
-    return "".join(traceback.format_exception(exc_type, exc, tb))
+    """The traceback as Python prints it, without the column markers (which re-parse every
+    source line and make each error cost tens of microseconds)."""
+    lines = ["Traceback (most recent call last):\n"] if tb is not None else []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        lines.append(f'  File "{code.co_filename}", line {tb.tb_lineno}, in {code.co_name}\n')
+        source = linecache.getline(code.co_filename, tb.tb_lineno).strip()
+        if source:
+            lines.append(f"    {source}\n")
+        tb = tb.tb_next
+    lines.extend(traceback.format_exception_only(exc_type, exc))
+    return "".join(lines)
 
 
 def _add_path(folder):

@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 export interface MetaFFIErrorDetails {
   /** 'python3', 'openjdk', 'go', or '' for errors of the MetaFFI layer itself. */
   runtime?: string;
@@ -29,8 +31,13 @@ export class MetaFFIError extends Error {
     this.foreignType = details.foreignType;
     this.foreignMessage = details.foreignMessage;
     this.foreignStack = details.foreignStack;
-    if (this.foreignStack && this.stack) {
-      this.stack += `\n--- ${this.runtime || 'foreign'} stack ---\n${this.foreignStack}`;
-    }
+  }
+
+  /** How Node prints the error (uncaught, console.log): the JS stack, then the foreign one.
+   * Kept out of `stack` itself so that creating the error stays cheap. */
+  [inspect.custom](): string {
+    const foreign = this.foreignStack ? `\n--- ${this.runtime || 'foreign'} stack ---\n${this.foreignStack.trimEnd()}` : '';
+    const cause = this.cause !== undefined ? `\n[cause]: ${inspect(this.cause)}` : '';
+    return `${this.stack ?? `${this.name}: ${this.message}`}${foreign}${cause}`;
   }
 }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MetaFFIRuntime, MetaFFITypes as T, MetaFFITypeInfo, MetaFFIError } from 'metaffi';
+import { fixture } from '../support/fixtures.js';
+
+const runtime = new MetaFFIRuntime('python3');
+const guest = runtime.loadModule(fixture('python', 'guest.py'));
+const F64 = T.metaffi_float64_type;
+
+describe('python3 bad input is a clear error', () => {
+  it('unknown runtime names list the known ones', () => {
+    assert.throws(() => new MetaFFIRuntime('cobol'), { name: 'MetaFFIError', message: /unknown runtime 'cobol'.*python3/ });
+    assert.throws(() => new MetaFFIRuntime(42 as unknown as string), TypeError);
+  });
+
+  it('entity paths with unknown keys or tags list what is accepted', () => {
+    assert.throws(() => guest.loadEntity('function=multiply'), { name: 'MetaFFIError', message: /unknown key 'function'.*accept keys callable, attribute/ });
+    assert.throws(() => guest.loadEntity('callable=multiply,static'), { name: 'MetaFFIError', message: /unknown tag 'static'.*instance_required/ });
+    assert.throws(() => guest.loadEntity('instance_required'), { name: 'MetaFFIError', message: /needs exactly one of callable=\.\.\. or attribute=\.\.\./ });
+    assert.throws(() => guest.loadEntity('callable=a,attribute=b'), { name: 'MetaFFIError', message: /found callable and attribute/ });
+    assert.throws(() => guest.loadEntity('callable'), { name: 'MetaFFIError', message: /'callable' needs a value/ });
+    assert.throws(() => guest.loadEntity('callable=f,callable=g'), { name: 'MetaFFIError', message: /appears twice/ });
+    assert.throws(() => guest.loadEntity('attribute=x,getter,setter', null, [F64]), { name: 'MetaFFIError', message: /getter and setter/ });
+    assert.throws(() => guest.loadEntity(''), TypeError);
+    assert.throws(() => guest.loadEntity(undefined as unknown as string), TypeError);
+  });
+
+  it('unknown entities name what is missing and suggest close names', () => {
+    assert.throws(() => guest.loadEntity('callable=multiplyy', [F64, F64], [F64]), (e: unknown) => {
+      assert.ok(e instanceof MetaFFIError);
+      assert.match(e.message, /cannot load entity 'multiplyy'.*AttributeError: module 'guest' has no attribute 'multiplyy'; did you mean multiply/);
+      return true;
+    });
+    assert.throws(() => guest.loadEntity('callable=Point.nrm2,instance_required'), /class 'Point' has no attribute 'nrm2'; did you mean norm2/);
+    assert.throws(() => guest.loadEntity('attribute=NOPE,getter', null, [F64]), /has no attribute 'NOPE'/);
+    assert.throws(() => guest.loadEntity('callable=GREETING'), /'GREETING' is 'str' object, which is not callable; use attribute=GREETING/);
+    assert.throws(() => guest.loadEntity('attribute=GREETING', null, [F64]), /needs exactly one of the tags getter or setter/);
+    assert.throws(() => guest.loadEntity('attribute=GREETING,getter', [F64], [F64]), /takes 0 parameters/);
+    assert.throws(() => guest.loadEntity('callable=Point.origin_distance,instance_required', [F64]), /staticmethod; drop instance_required/);
+  });
+
+  it('bad type lists are TypeErrors', () => {
+    assert.throws(() => guest.loadEntity('callable=multiply', [F64, 3]), { name: 'TypeError', message: /parameter type 2: 3 is not a MetaFFI type code/ });
+    assert.throws(() => guest.loadEntity('callable=multiply', F64 as unknown as T[]), { name: 'TypeError', message: /must be an array/ });
+    assert.throws(() => guest.loadEntity('callable=multiply', ['float64' as unknown as T]), { name: 'TypeError', message: /expected a MetaFFITypes value/ });
+    assert.throws(() => guest.loadEntity('callable=multiply', [new MetaFFITypeInfo(T.metaffi_string8_type | T.metaffi_packed_type)]), TypeError);
+    assert.throws(() => guest.loadEntity('callable=multiply', [new MetaFFITypeInfo(F64, undefined, -1)]), /dimensions/);
+  });
+
+  it('wrong arity and wrong argument types are TypeErrors that name the entity and position', () => {
+    const mul = guest.loadEntity('callable=multiply', [F64, F64], [F64]);
+    assert.throws(() => mul(), { name: 'TypeError', message: 'multiply expects 2 arguments (float64, float64), got 0' });
+    assert.throws(() => mul(1, 2, 3), { name: 'TypeError', message: /expects 2 arguments/ });
+    assert.throws(() => mul(1, '2'), { name: 'TypeError', message: 'multiply: argument 2: expected float64 (a number), got string "2"' });
+    assert.throws(() => mul(1, 2n), { name: 'TypeError', message: /argument 2: expected float64/ });
+    assert.throws(() => mul({}, 2), { name: 'TypeError', message: /argument 1: expected float64 \(a number\), got object/ });
+    const greet = guest.loadEntity('callable=greet', [T.metaffi_string8_type], [T.metaffi_string8_type]);
+    assert.throws(() => greet(Symbol('s')), TypeError);
+  });
+
+  it('a Python function returning the wrong type is a MetaFFIError naming the return value', () => {
+    const greetAsNumber = guest.loadEntity('callable=greet', [T.metaffi_string8_type], [F64]);
+    assert.throws(() => greetAsNumber('x'), { name: 'MetaFFIError', message: /TypeError: return value: expected a float, Python gave str/ });
+  });
+
+  it('custom exception classes keep their qualified name', () => {
+    const raiseCustom = guest.loadEntity('callable=raise_custom', null, null);
+    assert.throws(() => raiseCustom(), { name: 'MetaFFIError', message: 'guest.CustomError: custom failure', foreignType: 'guest.CustomError' });
+  });
+
+  it('the process goes on after many errors', () => {
+    const boom = guest.loadEntity('callable=raise_value_error', [T.metaffi_string8_type], null);
+    for (let i = 0; i < 1000; i++) assert.throws(() => boom(`e${i}`), MetaFFIError);
+    const mul = guest.loadEntity('callable=multiply', [F64, F64], [F64]);
+    assert.equal(mul(2, 3), 6);
+  });
+});

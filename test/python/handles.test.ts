@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIHandle } from 'metaffi';
+import { fixture } from '../support/fixtures.js';
+import { collectGarbage } from '../support/gc.js';
+
+const runtime = new MetaFFIRuntime('python3');
+const guest = runtime.loadModule(fixture('python', 'guest.py'));
+const F64 = T.metaffi_float64_type;
+const H = T.metaffi_handle_type;
+const I64 = T.metaffi_int64_type;
+const newPoint = guest.loadEntity('callable=Point', [F64, F64], [H]);
+const track = guest.loadEntity('callable=track', [H], [I64]);
+const isAlive = guest.loadEntity('callable=is_alive', [I64], [T.metaffi_bool_type]);
+
+describe('python3 handles', () => {
+  it('describe themselves', () => {
+    const p = newPoint(1, 2) as MetaFFIHandle;
+    assert.equal(p.runtime, 'python3');
+    assert.equal(p.foreignType, 'guest.Point');
+    assert.equal(String(p), 'MetaFFIHandle(python3 guest.Point)');
+    assert.equal(p.released, false);
+  });
+
+  it('release() drops the Python reference at once; calling it twice does nothing', () => {
+    const p = newPoint(1, 2) as MetaFFIHandle;
+    const key = track(p);
+    assert.equal(isAlive(key), true);
+    p.release();
+    assert.equal(p.released, true);
+    assert.equal(isAlive(key), false);
+    p.release();
+    const norm2 = guest.loadEntity('callable=Point.norm2,instance_required', [H], [F64]);
+    assert.throws(() => norm2(p), { name: 'TypeError', message: /argument 1: the handle was released/ });
+  });
+
+  it('`using` releases at the end of the block', () => {
+    let key: number;
+    {
+      using p = newPoint(3, 4) as MetaFFIHandle;
+      key = track(p) as number;
+      assert.equal(isAlive(key), true);
+    }
+    assert.equal(isAlive(key), false);
+  });
+
+  it('garbage collection of the JS wrapper releases the Python object', async () => {
+    let key = -1;
+    (() => {
+      const p = newPoint(5, 6);
+      key = track(p) as number;
+    })();
+    assert.equal(isAlive(key), true);
+    await collectGarbage();
+    assert.equal(isAlive(key), false);
+  });
+
+  it('a Python object stored in Python outlives its JS handle', async () => {
+    const store = guest.loadEntity('callable=store', [H], [I64]);
+    const stored = guest.loadEntity('callable=stored', [I64], [H]);
+    const norm2 = guest.loadEntity('callable=Point.norm2,instance_required', [H], [F64]);
+    let index = -1;
+    (() => { index = (store(newPoint(1, 1)) as number) - 1; })();
+    await collectGarbage();
+    assert.equal(norm2(stored(index)), 2);
+  });
+
+  it('a JS object lent to Python stays alive while Python holds it', async () => {
+    const store = guest.loadEntity('callable=store', [H], [I64]);
+    const stored = guest.loadEntity('callable=stored', [I64], [H]);
+    let index = -1;
+    (() => { index = (store({ marker: 'kept' }) as number) - 1; })();
+    await collectGarbage();
+    assert.deepEqual(stored(index), { marker: 'kept' });
+  });
+
+  it('a JS function lent to Python stays callable while Python holds it', async () => {
+    const store = guest.loadEntity('callable=store', [T.metaffi_callable_type], [I64]);
+    const stored = guest.loadEntity('callable=stored', [I64], [T.metaffi_callable_type]);
+    const twice = guest.loadEntity('callable=call_twice', [T.metaffi_callable_type, T.metaffi_any_type], [T.metaffi_any_type]);
+    let index = -1;
+    (() => { index = (store((x: number) => x + 7) as number) - 1; })();
+    await collectGarbage();
+    const fn = stored(index) as (x: number) => number;
+    assert.equal(fn(1), 8);
+    assert.equal(twice(fn, 0), 14);
+  });
+});
