@@ -14,6 +14,18 @@
 
 #include "metaffi.h"
 
+/* Older Pythons (3.8, 3.9) spell two things differently. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *o)
+{
+	Py_INCREF(o);
+	return o;
+}
+#endif
+#if PY_VERSION_HEX < 0x03090000
+#define PyObject_Vectorcall _PyObject_Vectorcall
+#endif
+
 #define INLINE_ARGS 16
 
 static const metaffi_core *core;
