@@ -2278,12 +2278,25 @@ static napi_value n_live_handles(napi_env env, napi_callback_info info)
 	return r;
 }
 
+static void flush_runtimes(void)
+{
+	for (int i = 0; i < RT_COUNT; i++)
+		if (g_rt[i].loaded && g_rt[i].plugin->at_exit) g_rt[i].plugin->at_exit();
+}
+
+/* flush(): the process is about to exit (process.on('exit')): let runtimes flush output. */
+static napi_value n_flush(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	flush_runtimes();
+	return js_undefined(env);
+}
+
 static void at_exit_hook(void *arg)
 {
 	(void)arg;
+	flush_runtimes();
 	g_shutting_down = 1;
-	for (int i = 0; i < RT_COUNT; i++)
-		if (g_rt[i].loaded && g_rt[i].plugin->at_exit) g_rt[i].plugin->at_exit();
 }
 
 static napi_value module_init(napi_env env, napi_value exports)
@@ -2312,6 +2325,7 @@ static napi_value module_init(napi_env env, napi_value exports)
 		{"handleInfo", NULL, n_handle_info, NULL, NULL, NULL, napi_default, NULL},
 		{"setCallableTypes", NULL, n_set_callable_types, NULL, NULL, NULL, napi_default, NULL},
 		{"liveHandles", NULL, n_live_handles, NULL, NULL, NULL, napi_default, NULL},
+		{"flush", NULL, n_flush, NULL, NULL, NULL, napi_default, NULL},
 	};
 	napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 	return exports;

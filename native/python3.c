@@ -816,7 +816,6 @@ static int py_free_runtime(metaffi_error *err)
 static void py_at_exit(void)
 {
 	if (!g_active) return;
-	g_active = 0;
 	gil_t g = gil_enter();
 	PyObject *r = PyRun_String("import sys\nfor s in (sys.stdout, sys.stderr):\n"
 	                           "    try:\n        s.flush()\n    except Exception:\n        pass\n",

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 import { MetaFFIError } from './errors.js';
 import { MetaFFIHandle } from './handle.js';
 import { buildCore } from './build/native_build.js';
@@ -31,6 +32,7 @@ export interface NativeCore {
   handleInfo(handle: object): { runtime: string; released: boolean; description?: string };
   setCallableTypes(fn: Function, params: NativeTypeInfo[], rets: NativeTypeInfo[] | null): void;
   liveHandles(runtime: number): number;
+  flush(): void;
 }
 
 const INT_RANGES: Record<number, [number, number, string]> = {
@@ -148,6 +150,10 @@ let core: NativeCore | undefined;
 /** The native core, loaded (and built from source if it is missing) on first use. */
 export function nativeCore(): NativeCore {
   if (core) return core;
+  if (!isMainThread) {
+    throw new MetaFFIError('metaffi works on the main JS thread only: foreign runtimes are bound to the thread ' +
+      'that loads them. Call it from the main thread, not from a worker thread.');
+  }
   const path = coreAddonPath();
   if (!existsSync(path)) {
     try {
@@ -160,6 +166,8 @@ export function nativeCore(): NativeCore {
   const require = createRequire(import.meta.url);
   const loaded = require(path) as NativeCore;
   loaded.init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap });
+  // Foreign runtimes buffer output (Python's sys.stdout): flush it even on process.exit().
+  process.on('exit', () => loaded.flush());
   core = loaded;
   return core;
 }
