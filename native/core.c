@@ -565,17 +565,16 @@ static int js_char_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out)
 /* Integers: numbers must be integral and in range; bigints are accepted when they fit. */
 static int js_int_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out)
 {
-	napi_valuetype t;
-	napi_typeof(c->env, v, &t);
 	int is_unsigned = type == MT_UINT8 || type == MT_UINT16 || type == MT_UINT32 ||
 	                  type == MT_UINT64 || type == MT_SIZE;
 	int64_t s = 0;
 	uint64_t u = 0;
 	int negative = 0;
-	(void)u;
+	double d;
+	napi_valuetype t = napi_number;
+	/* Numbers are the common case: ask for one first, look at the type only if it is not. */
+	if (napi_get_value_double(c->env, v, &d) != napi_ok) napi_typeof(c->env, v, &t);
 	if (t == napi_number) {
-		double d;
-		napi_get_value_double(c->env, v, &d);
 		if (!isfinite(d) || d != trunc(d)) goto not_integer;
 		if (d < -9223372036854775808.0 || d >= 18446744073709551616.0) goto out_of_range;
 		if (d >= 9223372036854775808.0) { /* above int64: only unsigned 64-bit types hold it */
@@ -969,11 +968,9 @@ static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out)
 	switch (type) {
 	case MT_FLOAT64:
 	case MT_FLOAT32: {
-		napi_typeof(c->env, v, &t);
-		if (t != napi_number)
-			return conv_fail(c, v, type == MT_FLOAT64 ? "float64 (a number)" : "float32 (a number)");
 		double d;
-		napi_get_value_double(c->env, v, &d);
+		if (napi_get_value_double(c->env, v, &d) != napi_ok)
+			return conv_fail(c, v, type == MT_FLOAT64 ? "float64 (a number)" : "float32 (a number)");
 		out->type = type;
 		if (type == MT_FLOAT64) out->v.f64 = d;
 		else out->v.f32 = (float)d;
