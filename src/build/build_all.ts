@@ -1,0 +1,20 @@
+/**
+ * `npm install` step: build the native core and the plugins for the runtimes found on this
+ * machine. A runtime that is missing is reported, not fatal: its plugin is built when it is
+ * first used.
+ */
+import { buildCore } from './native_build.js';
+import { findPython, python3Plugin } from '../runtimes/python3.js';
+
+function step(name: string, build: () => string): void {
+  try {
+    const out = build();
+    console.log(`metaffi: built ${name} (${out})`);
+  } catch (e) {
+    console.log(`metaffi: skipped ${name}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+buildCore();
+console.log('metaffi: built the native core');
+step('the python3 plugin', () => python3Plugin(findPython()));

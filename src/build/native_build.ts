@@ -1,0 +1,76 @@
+/**
+ * Builds the native parts from source with the system C compiler: the Node-API core addon
+ * and the runtime plugins. Used by `npm install` (build_all.ts) and at run time when a
+ * plugin for the runtime found on this machine has not been built yet.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { coreAddonPath, nativeSourceDir } from '../paths.js';
+
+function napiIncludeDir(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    const headers = require('node-api-headers') as { include_dir?: string };
+    if (headers.include_dir && existsSync(join(headers.include_dir, 'node_api.h'))) return headers.include_dir;
+  } catch {
+    // fall back to the headers installed with Node.js
+  }
+  const beside = join(dirname(process.execPath), '..', 'include', 'node');
+  if (existsSync(join(beside, 'node_api.h'))) return beside;
+  throw new Error('Node-API headers not found: install the node-api-headers package or Node.js headers');
+}
+
+function newerThan(output: string, inputs: string[]): boolean {
+  if (!existsSync(output)) return false;
+  const built = statSync(output).mtimeMs;
+  return inputs.every((f) => !existsSync(f) || statSync(f).mtimeMs <= built);
+}
+
+export interface CompileOptions {
+  sources: string[];
+  output: string;
+  includeDirs?: string[];
+  libs?: string[];
+  /** Extra inputs whose change forces a rebuild (headers). */
+  depends?: string[];
+}
+
+/** Compile C sources into a shared object, unless it is already newer than its inputs. */
+export function compileShared(opts: CompileOptions): string {
+  const inputs = [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h')];
+  if (newerThan(opts.output, inputs)) return opts.output;
+  mkdirSync(dirname(opts.output), { recursive: true });
+  const tmp = `${opts.output}.${process.pid}.tmp`;
+  const cc = process.env.CC ?? 'cc';
+  const args = [
+    '-std=gnu11', '-O2', '-g', '-fPIC', '-shared', '-fvisibility=hidden',
+    '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
+    '-I', nativeSourceDir,
+    ...(opts.includeDirs ?? []).flatMap((d) => ['-I', d]),
+    ...opts.sources,
+    '-o', tmp,
+    '-lpthread', '-ldl', '-lm',
+    ...(opts.libs ?? []),
+  ];
+  try {
+    execFileSync(cc, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const err = e as { stderr?: Buffer; message: string; code?: string };
+    if (err.code === 'ENOENT') throw new Error(`no C compiler: '${cc}' was not found (set CC or install gcc)`);
+    throw new Error(`compiling ${opts.sources.join(' ')} failed:\n${err.stderr?.toString() ?? err.message}`);
+  }
+  renameSync(tmp, opts.output);
+  return opts.output;
+}
+
+/** The Node-API addon (native/core.c). */
+export function buildCore(): string {
+  return compileShared({
+    sources: [join(nativeSourceDir, 'core.c')],
+    output: coreAddonPath(),
+    includeDirs: [napiIncludeDir()],
+  });
+}
