@@ -1086,15 +1086,19 @@ static napi_status packed_to_typedarray(napi_env env, const cdt *v, napi_value *
 	return napi_create_typedarray(env, tt, len, ab, 0, out);
 }
 
-static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int keep_packed,
-                             napi_value *out)
+/* cdt_to_js flags: keep packed arrays as typed arrays; the references in the value are
+ * borrowed (parameters) rather than owned (results). */
+#define CONV_KEEP_PACKED 1
+#define CONV_BORROWED 2
+
+static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, napi_value *out)
 {
 	uint64_t t = v->type;
 	if (t & MT_ARRAY) {
 		if (t & MT_PACKED) {
 			napi_value typed;
 			napi_status st = packed_to_typedarray(env, v, &typed);
-			if (st != napi_ok || keep_packed) {
+			if (st != napi_ok || (flags & CONV_KEEP_PACKED)) {
 				*out = typed;
 				return st;
 			}
@@ -1109,7 +1113,7 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int keep_pac
 		if (st != napi_ok) return st;
 		for (size_t i = 0; i < v->v.arr.len; i++) {
 			napi_value item;
-			st = cdt_to_js(env, ar, &v->v.arr.elems[i], keep_packed, &item);
+			st = cdt_to_js(env, ar, &v->v.arr.elems[i], flags, &item);
 			if (st != napi_ok) return st;
 			napi_set_element(env, *out, (uint32_t)i, item);
 		}
@@ -1151,9 +1155,10 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int keep_pac
 		if (v->v.ref.runtime == RT_HOST) {
 			host_rec *r = v->v.ref.val;
 			napi_status st = napi_get_reference_value(env, r->ref, out);
-			host_release(r); /* results are owned: drop the reference we were given */
+			if (!(flags & CONV_BORROWED)) host_release(r); /* drop the reference we were given */
 			return st;
 		}
+		if (flags & CONV_BORROWED) g_core.retain(v->v.ref.runtime, v->v.ref.val); /* the box owns one */
 		*out = make_box_object(env, v->v.ref.runtime, v->v.ref.val, t == MT_CALLABLE);
 		return *out ? napi_ok : napi_generic_failure;
 	case MT_MAP: {
@@ -1168,8 +1173,8 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int keep_pac
 			if (st != napi_ok) return st;
 			for (size_t i = 0; i < v->v.map.len; i++) {
 				napi_value k, item;
-				st = cdt_to_js(env, ar, &v->v.map.kv[2 * i], keep_packed, &k);
-				if (st == napi_ok) st = cdt_to_js(env, ar, &v->v.map.kv[2 * i + 1], keep_packed, &item);
+				st = cdt_to_js(env, ar, &v->v.map.kv[2 * i], flags, &k);
+				if (st == napi_ok) st = cdt_to_js(env, ar, &v->v.map.kv[2 * i + 1], flags, &item);
 				if (st != napi_ok) return st;
 				napi_set_property(env, *out, k, item);
 			}
@@ -1180,7 +1185,7 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int keep_pac
 		if (st != napi_ok) return st;
 		for (size_t i = 0; i < v->v.map.len * 2; i++) {
 			napi_value item;
-			st = cdt_to_js(env, ar, &v->v.map.kv[i], keep_packed, &item);
+			st = cdt_to_js(env, ar, &v->v.map.kv[i], flags, &item);
 			if (st != napi_ok) return st;
 			napi_set_element(env, flat, (uint32_t)i, item);
 		}
@@ -1318,6 +1323,37 @@ static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, met
 /* ------------------------------------------------------------------------------------ */
 /* Calling JS functions for foreign runtimes                                             */
 
+static size_t packed_width(uint64_t e)
+{
+	switch (e) {
+	case MT_INT8: case MT_UINT8: case MT_BOOL: return 1;
+	case MT_INT16: case MT_UINT16: return 2;
+	case MT_INT32: case MT_UINT32: case MT_FLOAT32: return 4;
+	default: return 8;
+	}
+}
+
+/* Make a value produced from JS values independent of them: retain references, copy
+ * packed data out of JS memory. */
+static void cdt_own(arena *ar, cdt *v)
+{
+	if (v->type & MT_ARRAY) {
+		if (v->type & MT_PACKED) {
+			size_t bytes = v->v.packed.len * packed_width(MT_ELEMENT(v->type));
+			void *copy = arena_alloc(ar, bytes + 1);
+			if (copy && bytes) memcpy(copy, v->v.packed.data, bytes);
+			v->v.packed.data = copy;
+		} else {
+			for (size_t i = 0; i < v->v.arr.len; i++) cdt_own(ar, &v->v.arr.elems[i]);
+		}
+	} else if (v->type == MT_MAP) {
+		for (size_t i = 0; i < 2 * v->v.map.len; i++) cdt_own(ar, &v->v.map.kv[i]);
+	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
+		if (v->v.ref.runtime == RT_HOST) host_retain(v->v.ref.val);
+		else g_core.retain(v->v.ref.runtime, v->v.ref.val);
+	}
+}
+
 static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cdt *params,
                                   size_t np, cdt **rets, size_t *nr, metaffi_error *err)
 {
@@ -1335,7 +1371,7 @@ static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cd
 		goto done;
 	}
 	for (size_t i = 0; i < np; i++) {
-		if (cdt_to_js(env, ar, &params[i], 0, &argv[i]) != napi_ok) {
+		if (cdt_to_js(env, ar, &params[i], CONV_BORROWED, &argv[i]) != napi_ok) {
 			napi_value exc;
 			napi_get_and_clear_last_exception(env, &exc);
 			err->type = "MetaFFIError";
@@ -1397,26 +1433,9 @@ static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cd
 		host_exception_to_error(env, ar, exc, err);
 		goto done;
 	}
-	/* Results are owned by the receiver: lent JS values get one reference each. */
-	for (size_t i = 0; i < want; i++) {
-		if ((out[i].type == MT_HANDLE || out[i].type == MT_CALLABLE) && out[i].v.ref.runtime == RT_HOST)
-			host_retain(out[i].v.ref.val);
-		else if (out[i].type == MT_HANDLE || out[i].type == MT_CALLABLE)
-			g_core.retain(out[i].v.ref.runtime, out[i].v.ref.val);
-	}
-	/* Strings and arrays may point into JS memory that the scope frees: copy them. */
-	for (size_t i = 0; i < want; i++) {
-		if (out[i].type & MT_PACKED) {
-			size_t width = 8;
-			uint64_t e = MT_ELEMENT(out[i].type);
-			if (e == MT_INT8 || e == MT_UINT8 || e == MT_BOOL) width = 1;
-			else if (e == MT_INT16 || e == MT_UINT16) width = 2;
-			else if (e == MT_INT32 || e == MT_UINT32 || e == MT_FLOAT32) width = 4;
-			void *copy = arena_alloc(ar, out[i].v.packed.len * width + 1);
-			if (copy && out[i].v.packed.len) memcpy(copy, out[i].v.packed.data, out[i].v.packed.len * width);
-			out[i].v.packed.data = copy;
-		}
-	}
+	/* The receiver owns the results: every reference gets one retain, and data that points
+	 * into JS memory (typed arrays) is copied before the handle scope closes. */
+	for (size_t i = 0; i < want; i++) cdt_own(ar, &out[i]);
 	*rets = out;
 	*nr = want;
 	rc = 0;
@@ -1830,12 +1849,12 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 	} else if (e->nr == 0) {
 		napi_get_undefined(env, &result);
 	} else if (e->nr == 1) {
-		if (cdt_to_js(env, ar, &cd[e->np], e->keep_packed, &result) != napi_ok) result = NULL;
+		if (cdt_to_js(env, ar, &cd[e->np], e->keep_packed ? CONV_KEEP_PACKED : 0, &result) != napi_ok) result = NULL;
 	} else {
 		napi_create_array_with_length(env, e->nr, &result);
 		for (size_t i = 0; i < e->nr; i++) {
 			napi_value item;
-			if (cdt_to_js(env, ar, &cd[e->np + i], e->keep_packed, &item) != napi_ok) {
+			if (cdt_to_js(env, ar, &cd[e->np + i], e->keep_packed ? CONV_KEEP_PACKED : 0, &item) != napi_ok) {
 				for (size_t j = i + 1; j < e->nr; j++) cdt_release_refs(&cd[e->np + j]);
 				result = NULL;
 				break;

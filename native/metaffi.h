@@ -61,8 +61,11 @@ typedef struct cdt cdt;
  * Arrays: element|MT_ARRAY holds `arr` (each element a cdt with its own type, so nested
  * arrays and mixed `any` arrays work); element|MT_ARRAY|MT_PACKED holds contiguous numbers
  * (bool as uint8) in `packed`.
- * Handles and callables: `ref.val` is meaningful only to runtime `ref.runtime`. A ref in a
- * call's parameters is borrowed; a ref in results is owned by the receiver (one retain).
+ * Handles and callables: `ref.val` is meaningful only to runtime `ref.runtime`.
+ * Ownership, the same for every call (xcall, call_callable, core->call): a ref in the
+ * parameters is borrowed (the caller keeps it alive during the call and releases what it
+ * made afterwards); a ref in the results is owned by the receiver (one retain each, nested
+ * refs in arrays and maps included), who releases it once converted.
  */
 struct cdt {
 	uint64_t type;
@@ -163,6 +166,7 @@ typedef struct metaffi_core {
  * xcall runs one call of an entity: params[0..nparams) in, rets[0..nrets) out.
  * call_callable runs a callable value of this runtime (from any thread).
  * retain/release manage references to this runtime's handles and callables (any thread).
+ * free_module: the JS side dropped its module object; entities loaded from it stay valid.
  * describe writes a short description of a handle ("builtins.dict") into the arena.
  * Plugins do not hold their runtime's lock (GIL, ...) while control is outside the runtime:
  * they release it before calling core->call, so a callback may call back into them.

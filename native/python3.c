@@ -184,6 +184,21 @@ static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val
 	return (PyObject *)r;
 }
 
+/* Drop the references a CDT value holds (values this plugin made for a call, or results it
+ * received and has converted). Called with the GIL held, so Python references are dropped
+ * directly rather than through the core. */
+static void release_refs(const cdt *v)
+{
+	if ((v->type & MT_ARRAY) && !(v->type & MT_PACKED)) {
+		for (size_t i = 0; i < v->v.arr.len; i++) release_refs(&v->v.arr.elems[i]);
+	} else if (v->type == MT_MAP) {
+		for (size_t i = 0; i < 2 * v->v.map.len; i++) release_refs(&v->v.map.kv[i]);
+	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
+		if (v->v.ref.runtime == RT_PYTHON3) Py_DECREF((PyObject *)v->v.ref.val);
+		else core->release(v->v.ref.runtime, v->v.ref.val);
+	}
+}
+
 static void foreign_ref_dealloc(PyObject *self)
 {
 	foreign_ref *r = (foreign_ref *)self;
@@ -223,8 +238,10 @@ static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwarg
 	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 	metaffi_error err = {0};
 	for (Py_ssize_t i = 0; i < n; i++) {
+		params[i].type = MT_NULL;
 		if (py_to_cdt_any(PyTuple_GET_ITEM(args, i), &params[i], &err)) {
 			PyErr_Format(PyExc_TypeError, "argument %zd: %s", i + 1, err.message);
+			for (Py_ssize_t j = 0; j <= i; j++) release_refs(&params[j]);
 			core->arena_reset(mark);
 			return NULL;
 		}
@@ -234,6 +251,7 @@ static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwarg
 	PyThreadState *ts = PyEval_SaveThread();
 	int rc = core->call(r->runtime, r->val, params, (size_t)n, &rets, &nr, &err);
 	PyEval_RestoreThread(ts);
+	for (Py_ssize_t i = 0; i < n; i++) release_refs(&params[i]); /* the callee only borrowed them */
 	PyObject *result = NULL;
 	if (rc) {
 		raise_foreign(&err);
@@ -252,6 +270,7 @@ static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwarg
 			PyTuple_SET_ITEM(result, (Py_ssize_t)i, item);
 		}
 	}
+	for (size_t i = 0; i < nr; i++) release_refs(&rets[i]); /* converted: drop the owned refs */
 	core->arena_reset(mark);
 	return result;
 }
@@ -519,7 +538,10 @@ static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
 		PyObject **items = PySequence_Fast_ITEMS(o);
 		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 		for (Py_ssize_t i = 0; i < n; i++) {
-			if (py_to_cdt_any(items[i], &elems[i], err)) return -1;
+			if (py_to_cdt_any(items[i], &elems[i], err)) {
+				for (Py_ssize_t j = 0; j < i; j++) release_refs(&elems[j]);
+				return -1;
+			}
 		}
 		out->type = MT_ANY | MT_ARRAY;
 		out->v.arr.elems = elems;
@@ -531,7 +553,11 @@ static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
 		cdt *kv = core->alloc((size_t)(n ? n : 1) * 2 * sizeof(cdt));
 		PyObject *k, *item;
 		while (PyDict_Next(o, &pos, &k, &item)) {
-			if (py_to_cdt_any(k, &kv[2 * i], err) || py_to_cdt_any(item, &kv[2 * i + 1], err)) return -1;
+			kv[2 * i].type = kv[2 * i + 1].type = MT_NULL;
+			if (py_to_cdt_any(k, &kv[2 * i], err) || py_to_cdt_any(item, &kv[2 * i + 1], err)) {
+				for (Py_ssize_t j = 0; j < 2 * i + 1; j++) release_refs(&kv[j]);
+				return -1;
+			}
 			i++;
 		}
 		out->type = MT_MAP;
@@ -596,8 +622,11 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaf
 		out->v.packed.len = (size_t)n;
 	} else {
 		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
-		for (Py_ssize_t i = 0; i < n && !rc; i++) rc = py_to_cdt_typed(items[i], elem, dims - 1, &elems[i], err);
-		out->type = elem | MT_ARRAY;
+		Py_ssize_t done = 0;
+		for (; done < n && !rc; done++) rc = py_to_cdt_typed(items[done], elem, dims - 1, &elems[done], err);
+		if (rc)
+			for (Py_ssize_t j = 0; j + 1 < done; j++) release_refs(&elems[j]);
+		out->type = rc ? MT_NULL : elem | MT_ARRAY;
 		out->v.arr.elems = elems;
 		out->v.arr.len = (size_t)n;
 	}
@@ -938,6 +967,7 @@ static int store_results(py_entity *e, PyObject *result, cdt *rets, metaffi_erro
 		const metaffi_type_info *t = &e->rets[i];
 		int dims = (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
 		if (py_to_cdt_typed(PySequence_Fast_GET_ITEM(seq, i), MT_ELEMENT(t->type), dims, &rets[i], err)) {
+			for (size_t j = 0; j < i; j++) release_refs(&rets[j]);
 			Py_DECREF(seq);
 			return -1;
 		}

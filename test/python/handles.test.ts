@@ -86,3 +86,27 @@ describe('python3 handles', () => {
     assert.equal(twice(fn, 0), 14);
   });
 });
+
+describe('python3 references through callbacks', () => {
+  it('objects passed to JS callbacks and returned from them are neither leaked nor lost', async () => {
+    const apply = guest.loadEntity('callable=call_with,varargs', [T.metaffi_callable_type, T.metaffi_any_array_type], [T.metaffi_any_type]);
+    const refcount = guest.loadEntity('callable=refcount', [H], [I64]);
+    const p = newPoint(1, 2) as MetaFFIHandle;
+    const before = refcount(p) as number;
+    const roundTrips = () => {
+      for (let i = 0; i < 1000; i++) {
+        const back = apply((q: MetaFFIHandle) => q, [p]) as MetaFFIHandle;
+        assert.ok(back instanceof MetaFFIHandle);
+        const pair = apply((q: MetaFFIHandle) => [q, { q }], [p]) as unknown[];
+        assert.equal(pair.length, 2);
+      }
+    };
+    roundTrips();
+    await collectGarbage();
+    assert.equal(refcount(p), before);
+    const key = track(p);
+    p.release();
+    await collectGarbage();
+    assert.equal(isAlive(key), false);
+  });
+});
