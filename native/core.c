@@ -253,7 +253,7 @@ static int box_alive(const box *b)
 /* ------------------------------------------------------------------------------------ */
 /* Deferred work: finalizers and other threads queue releases; the JS thread runs them.   */
 
-enum { DEFER_RELEASE, DEFER_FREE_ENTITY, DEFER_HOST_SYNC };
+enum { DEFER_RELEASE, DEFER_FREE_ENTITY, DEFER_FREE_MODULE, DEFER_HOST_SYNC };
 
 typedef struct {
 	int kind;
@@ -294,6 +294,7 @@ static void defer_push(int kind, uint32_t runtime, uint32_t generation, void *pt
 
 static void host_sync(void *rec);
 static void entity_destroy(entity *e);
+static void module_destroy(module_rec *m);
 
 static void defer_drain(void)
 {
@@ -319,6 +320,9 @@ static void defer_drain(void)
 				break;
 			case DEFER_FREE_ENTITY:
 				entity_destroy(d->ptr);
+				break;
+			case DEFER_FREE_MODULE:
+				module_destroy(d->ptr);
 				break;
 			case DEFER_HOST_SYNC:
 				host_sync(d->ptr);
@@ -2038,11 +2042,22 @@ static napi_value n_is_loaded(napi_env env, napi_callback_info info)
 	return r;
 }
 
+static void module_destroy(module_rec *m)
+{
+	runtime_slot *s = &g_rt[m->runtime];
+	module_rec **pp = &s->modules;
+	while (*pp && *pp != m) pp = &(*pp)->next;
+	if (*pp) *pp = m->next;
+	if (m->pmod && s->loaded && s->generation == m->generation) s->plugin->free_module(m->pmod);
+	free(m);
+}
+
 static void module_finalize(napi_env env, void *data, void *hint)
 {
 	(void)env;
 	(void)hint;
-	(void)data; /* modules live as long as their runtime: they are freed with it */
+	module_rec *m = data;
+	if (!g_shutting_down) defer_push(DEFER_FREE_MODULE, m->runtime, m->generation, m);
 }
 
 /* loadModule(runtime, path) -> External */
