@@ -655,6 +655,16 @@ out_of_range : {
 
 static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out);
 
+static size_t packed_width(uint64_t e)
+{
+	switch (e) {
+	case MT_INT8: case MT_UINT8: case MT_BOOL: return 1;
+	case MT_INT16: case MT_UINT16: return 2;
+	case MT_INT32: case MT_UINT32: case MT_FLOAT32: return 4;
+	default: return 8;
+	}
+}
+
 static int is_packable(uint64_t t)
 {
 	switch (t) {
@@ -685,6 +695,62 @@ static uint64_t typedarray_element(napi_typedarray_type t)
 	}
 }
 
+/* Scratch typed arrays, one per element kind, reused across calls: allocating a typed array
+ * costs more than converting a short array. The JS helpers fill or read them; the core
+ * copies out before the scratch can be reused. */
+#define SCRATCH_MAX_ELEMS (1u << 16)
+
+typedef struct {
+	napi_ref ref;
+	void *data;
+	size_t cap;
+	int busy; /* a helper is filling it (an element getter could re-enter) */
+} scratch_t;
+
+static scratch_t g_scratch[16];
+
+static int scratch_slot(uint64_t elem, napi_typedarray_type *tt)
+{
+	switch (elem) {
+	case MT_FLOAT64: *tt = napi_float64_array; return 0;
+	case MT_FLOAT32: *tt = napi_float32_array; return 1;
+	case MT_INT8: *tt = napi_int8_array; return 2;
+	case MT_INT16: *tt = napi_int16_array; return 3;
+	case MT_INT32: *tt = napi_int32_array; return 4;
+	case MT_INT64: *tt = napi_bigint64_array; return 5;
+	case MT_UINT8: case MT_BOOL: *tt = napi_uint8_array; return 6;
+	case MT_UINT16: *tt = napi_uint16_array; return 7;
+	case MT_UINT32: *tt = napi_uint32_array; return 8;
+	default: *tt = napi_biguint64_array; return 9; /* uint64, size */
+	}
+}
+
+/* A typed array of `elem` with room for n elements (a fresh one past SCRATCH_MAX_ELEMS). */
+static napi_status scratch_get(napi_env env, uint64_t elem, size_t n, napi_value *out, void **data)
+{
+	napi_typedarray_type tt;
+	scratch_t *sc = &g_scratch[scratch_slot(elem, &tt)];
+	size_t w = packed_width(elem);
+	if (sc->ref && n <= sc->cap && !sc->busy) {
+		*data = sc->data;
+		return napi_get_reference_value(env, sc->ref, out);
+	}
+	size_t cap = n > SCRATCH_MAX_ELEMS ? n : (n < 64 ? 64 : n * 2 > SCRATCH_MAX_ELEMS ? SCRATCH_MAX_ELEMS : n * 2);
+	napi_value ab;
+	void *p;
+	napi_status st = napi_create_arraybuffer(env, cap * w, &p, &ab);
+	if (st == napi_ok) st = napi_create_typedarray(env, tt, cap, ab, 0, out);
+	if (st != napi_ok) return st;
+	*data = p;
+	if (cap <= SCRATCH_MAX_ELEMS && !sc->busy) {
+		if (sc->ref) napi_delete_reference(env, sc->ref);
+		napi_create_reference(env, *out, 1, &sc->ref);
+		sc->data = p;
+		sc->cap = cap;
+	}
+	return napi_ok;
+}
+
 static int typedarray_to_packed(conv *c, napi_value v, uint64_t want, cdt *out)
 {
 	napi_typedarray_type tt;
@@ -703,14 +769,21 @@ static int typedarray_to_packed(conv *c, napi_value v, uint64_t want, cdt *out)
 
 /* A JS array of numbers (or booleans) for a packable element type: the JS helper checks
  * and copies it into a typed array in one JIT-compiled loop. */
-static int pack_with_helper(conv *c, napi_value v, uint64_t elem, cdt *out)
+static int pack_with_helper(conv *c, napi_value v, uint64_t elem, uint32_t len, cdt *out)
 {
-	napi_value fn, args[2], result, global;
+	napi_value fn, args[3], result, global;
+	void *scratch;
+	if (scratch_get(c->env, elem, len, &args[2], &scratch) != napi_ok) return -2;
 	napi_get_reference_value(c->env, g_pack_fn, &fn);
 	napi_get_global(c->env, &global);
 	args[0] = v;
 	napi_create_double(c->env, (double)elem, &args[1]);
-	napi_status st = napi_call_function(c->env, global, fn, 2, args, &result);
+	napi_typedarray_type tt;
+	scratch_t *sc = &g_scratch[scratch_slot(elem, &tt)];
+	int was_busy = sc->busy;
+	sc->busy = 1;
+	napi_status st = napi_call_function(c->env, global, fn, 3, args, &result);
+	sc->busy = was_busy;
 	if (st != napi_ok) return -2;
 	napi_valuetype t;
 	napi_typeof(c->env, result, &t);
@@ -726,9 +799,15 @@ static int pack_with_helper(conv *c, napi_value v, uint64_t elem, cdt *out)
 		}
 		return -1;
 	}
-	int rc = typedarray_to_packed(c, result, elem, out);
-	if (rc == 1) return -2;
-	return rc;
+	/* The helper filled the scratch: copy the elements out, the scratch serves the next array. */
+	size_t bytes = (size_t)len * packed_width(elem);
+	void *data = arena_alloc(c->ar, bytes + 1);
+	if (!data) return -2;
+	if (bytes) memcpy(data, scratch, bytes);
+	out->type = elem | MT_ARRAY | MT_PACKED;
+	out->v.packed.data = data;
+	out->v.packed.len = len;
+	return 0;
 }
 
 static void where_prepend(conv *c, size_t i)
@@ -752,7 +831,9 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 	if (is_typed && dims == 1 && (is_packable(elem) || elem == MT_ANY)) {
 		int rc = typedarray_to_packed(c, v, elem, out);
 		if (rc <= 0) return rc;
-		return pack_with_helper(c, v, elem, out); /* another kind of typed array */
+		size_t tlen;
+		napi_get_typedarray_info(c->env, v, NULL, &tlen, NULL, NULL, NULL);
+		return pack_with_helper(c, v, elem, (uint32_t)tlen, out); /* another kind of typed array */
 	}
 	napi_is_array(c->env, v, &is_arr);
 	if (!is_arr) {
@@ -761,9 +842,11 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 		         dims == 1 ? "[]" : dims == 2 ? "[][]" : "[]...");
 		return conv_fail(c, v, e);
 	}
-	if (dims == 1 && is_packable(elem)) return pack_with_helper(c, v, elem, out);
 	uint32_t len;
 	napi_get_array_length(c->env, v, &len);
+	if (dims == 1 && is_packable(elem)) {
+		return pack_with_helper(c, v, elem, len, out);
+	}
 	cdt *elems = arena_alloc(c->ar, (len ? len : 1) * sizeof(cdt));
 	if (!elems) return -2;
 	for (uint32_t i = 0; i < len; i++) {
@@ -1100,18 +1183,19 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, n
 	uint64_t t = v->type;
 	if (t & MT_ARRAY) {
 		if (t & MT_PACKED) {
-			napi_value typed;
-			napi_status st = packed_to_typedarray(env, v, &typed);
-			if (st != napi_ok || (flags & CONV_KEEP_PACKED)) {
-				*out = typed;
-				return st;
-			}
-			napi_value fn, global, args[2];
+			if (flags & CONV_KEEP_PACKED) return packed_to_typedarray(env, v, out);
+			/* Fill the scratch and let the JS helper build the array in one compiled loop. */
+			napi_value fn, global, args[3];
+			void *scratch;
+			size_t n = v->v.packed.len;
+			napi_status st = scratch_get(env, MT_ELEMENT(t), n, &args[0], &scratch);
+			if (st != napi_ok) return st;
+			if (n) memcpy(scratch, v->v.packed.data, n * packed_width(MT_ELEMENT(t)));
 			napi_get_reference_value(env, g_unpack_fn, &fn);
 			napi_get_global(env, &global);
-			args[0] = typed;
-			napi_get_boolean(env, MT_ELEMENT(t) == MT_BOOL, &args[1]);
-			return napi_call_function(env, global, fn, 2, args, out);
+			napi_create_uint32(env, (uint32_t)n, &args[1]);
+			napi_get_boolean(env, MT_ELEMENT(t) == MT_BOOL, &args[2]);
+			return napi_call_function(env, global, fn, 3, args, out);
 		}
 		napi_status st = napi_create_array_with_length(env, v->v.arr.len, out);
 		if (st != napi_ok) return st;
@@ -1326,16 +1410,6 @@ static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, met
 
 /* ------------------------------------------------------------------------------------ */
 /* Calling JS functions for foreign runtimes                                             */
-
-static size_t packed_width(uint64_t e)
-{
-	switch (e) {
-	case MT_INT8: case MT_UINT8: case MT_BOOL: return 1;
-	case MT_INT16: case MT_UINT16: return 2;
-	case MT_INT32: case MT_UINT32: case MT_FLOAT32: return 4;
-	default: return 8;
-	}
-}
 
 /* Make a value produced from JS values independent of them: retain references, copy
  * packed data out of JS memory. */

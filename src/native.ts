@@ -52,19 +52,22 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+type TypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array |
+  Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
 /**
- * Copy a JS array of numbers (or booleans) into the typed array the native core sends to
- * the foreign runtime, checking every element. Returns a message instead when an element
- * does not fit. Called by the core for 1-D numeric array parameters.
+ * Copy a JS array of numbers (or booleans) into `scratch`, a typed array of the element type
+ * with room for all of them, checking every element. Returns a message instead when an
+ * element does not fit. Called by the core for 1-D numeric array parameters.
  */
-export function pack(arr: unknown, code: number): ArrayBufferView | string {
+export function pack(arr: unknown, code: number, scratch: TypedArray): ArrayBufferView | string {
   if (!Array.isArray(arr) && !ArrayBuffer.isView(arr)) return `expected an array, got ${describe(arr)}`;
   const a = arr as ArrayLike<unknown>;
   const n = a.length;
   switch (code) {
     case 1:
     case 2: {
-      const out = code === 1 ? new Float64Array(n) : new Float32Array(n);
+      const out = scratch as Float64Array | Float32Array;
       for (let i = 0; i < n; i++) {
         const v = a[i];
         if (typeof v !== 'number') return `[${i}]: expected ${code === 1 ? 'float64' : 'float32'} (a number), got ${describe(v)}`;
@@ -73,7 +76,7 @@ export function pack(arr: unknown, code: number): ArrayBufferView | string {
       return out;
     }
     case 1024: {
-      const out = new Uint8Array(n);
+      const out = scratch as Uint8Array;
       for (let i = 0; i < n; i++) {
         const v = a[i];
         if (typeof v !== 'boolean') return `[${i}]: expected bool (true or false), got ${describe(v)}`;
@@ -85,7 +88,7 @@ export function pack(arr: unknown, code: number): ArrayBufferView | string {
     case 512:
     case 262144: {
       const signed = code === 32;
-      const out = signed ? new BigInt64Array(n) : new BigUint64Array(n);
+      const out = scratch as BigInt64Array | BigUint64Array;
       const min = signed ? -(2n ** 63n) : 0n;
       const max = signed ? 2n ** 63n - 1n : 2n ** 64n - 1n;
       const name = signed ? 'int64' : code === 512 ? 'uint64' : 'size';
@@ -104,8 +107,7 @@ export function pack(arr: unknown, code: number): ArrayBufferView | string {
       const range = INT_RANGES[code];
       if (!range) return `unsupported packed element type ${code}`;
       const [min, max, name] = range;
-      const out = code === 4 ? new Int8Array(n) : code === 8 ? new Int16Array(n) : code === 16 ? new Int32Array(n)
-        : code === 64 ? new Uint8Array(n) : code === 128 ? new Uint16Array(n) : new Uint32Array(n);
+      const out = scratch as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
       for (let i = 0; i < n; i++) {
         let v = a[i];
         if (typeof v === 'bigint' && v >= BigInt(min) && v <= BigInt(max)) v = Number(v);
@@ -120,10 +122,9 @@ export function pack(arr: unknown, code: number): ArrayBufferView | string {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** A typed array from a foreign runtime as a plain JS array (64-bit values follow the
- * number-or-bigint rule). */
-export function unpack(t: ArrayLike<number | bigint>, isBool: boolean): unknown[] {
-  const n = t.length;
+/** The first n elements of a typed array from a foreign runtime as a plain JS array
+ * (64-bit values follow the number-or-bigint rule). */
+export function unpack(t: ArrayLike<number | bigint>, n: number, isBool: boolean): unknown[] {
   const out = new Array<unknown>(n);
   if (isBool) {
     for (let i = 0; i < n; i++) out[i] = t[i] !== 0;

@@ -220,6 +220,15 @@ describe('python3 arrays', () => {
     assert.deepEqual(echoOf(cubeF)([[[1.5]]]), [[[1.5]]]);
   });
 
+  it('an array whose element getter calls into Python again converts both correctly', () => {
+    const sum = guest.loadEntity('callable=sum_list', [T.metaffi_float64_array_type], [T.metaffi_float64_type]);
+    const tricky = [1, 0, 3];
+    let inner = 0;
+    Object.defineProperty(tricky, 1, { get() { inner = sum([10, 20, 30, 40]) as number; return 2; } });
+    assert.equal(sum(tricky), 6);
+    assert.equal(inner, 100);
+  });
+
   it('rejects bad elements with the position', () => {
     const sum = guest.loadEntity('callable=sum_list', [T.metaffi_float64_array_type], [T.metaffi_float64_type]);
     assert.throws(() => sum([1, 2, 'x']), { name: 'TypeError', message: /argument 1\[2\]: expected float64/ });
