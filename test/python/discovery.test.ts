@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../support/fixtures.js';
+import { fixture, repoRoot } from '../support/fixtures.js';
 
 /** Run a small ESM program in a fresh Node process with the given environment. */
 function runNode(code: string, env: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string } {
@@ -57,6 +57,12 @@ describe('python3 discovery', () => {
     const r2 = runNode(PRINT_VERSION, { METAFFI_PYTHON: undefined, PATH: '/nonexistent-dir' });
     assert.notEqual(r2.status, 0);
     assert.match(r2.stderr, /python3 runtime not found: searched python3 on PATH \(\/nonexistent-dir\)/);
+  });
+
+  it('a Python without a shared libpython is a clear error saying what to install', () => {
+    const r = runNode(PRINT_VERSION, { METAFFI_PYTHON: fixture('python', 'static_python', 'python3') });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /has no shared libpython.*--enable-shared.*METAFFI_PYTHON/s);
   });
 
   it('a Python that is not Python is a clear error', () => {
