@@ -1,0 +1,123 @@
+/** The go group: the cgo limit addon, metaffi (a compiled Go guest) and koffi. */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { STRING40, floats, type CellOrReason, type Impl, type Prepared, type SetupInfo } from '../common.js';
+import { is, isBenchError, isFloats, isString40, isSum, isUndefinedOrNull, thrown } from './check.js';
+import { peerRequire } from './peers.js';
+import { peerVersion } from './python3.js';
+
+function cshared(setup: SetupInfo): string {
+  if (!setup.goCShared) throw new Error(setup.missing['go-cshared'] ?? 'the c-shared Go library was not built');
+  return setup.goCShared;
+}
+
+const limit: Impl = {
+  runtime: 'go',
+  name: 'limit',
+  kind: 'limit',
+  async prepare(setup): Promise<Prepared> {
+    const path = setup.limits.go;
+    if (!path) throw new Error(setup.missing['limit:go'] ?? 'the cgo limit addon was not built');
+    const require = createRequire(import.meta.url);
+    const L = require(path);
+    L.init(cshared(setup));
+    return {
+      info: 'exported cgo functions of a c-shared library, called directly',
+      cells: {
+        void: { op: () => L.noop(), check: isUndefinedOrNull },
+        int64: { op: () => L.echoInt64(123456789), check: is(123456789) },
+        string: { op: () => L.echoString(STRING40), check: isString40 },
+      },
+    };
+  },
+};
+
+const metaffi: Impl = {
+  runtime: 'go',
+  name: 'metaffi',
+  kind: 'metaffi',
+  async prepare(setup): Promise<Prepared> {
+    const { MetaFFIRuntime, MetaFFITypes: T, makeMetaFFICallable } = await import('metaffi');
+    const runtime = new MetaFFIRuntime('go');
+    if (!setup.goGuestDir) throw new Error(setup.missing['go-guest'] ?? 'the Go guest was not compiled');
+    const mod = runtime.loadModule(join(setup.goGuestDir, 'bench_MetaFFIGuest'));
+    const noop = mod.loadEntity('callable=Noop', null, null);
+    const echoInt64 = mod.loadEntity('callable=EchoInt64', [T.metaffi_int64_type], [T.metaffi_int64_type]);
+    const echoString = mod.loadEntity('callable=EchoString', [T.metaffi_string8_type], [T.metaffi_string8_type]);
+    const sum = mod.loadEntity('callable=SumFloat64', [T.metaffi_float64_array_type], [T.metaffi_float64_type]);
+    const sumPacked = mod.loadEntity('callable=SumFloat64', [T.metaffi_float64_packed_array_type], [T.metaffi_float64_type]);
+    const echoArray = mod.loadEntity('callable=EchoFloat64', [T.metaffi_float64_array_type], [T.metaffi_float64_array_type]);
+    const echoPacked = mod.loadEntity('callable=EchoFloat64', [T.metaffi_float64_packed_array_type],
+      [T.metaffi_float64_packed_array_type]);
+    const newCounter = mod.loadEntity('callable=NewCounter', null, [T.metaffi_handle_type]);
+    const add = mod.loadEntity('callable=Counter.Add,instance_required', [T.metaffi_handle_type, T.metaffi_int64_type],
+      [T.metaffi_int64_type]);
+    const callCallback = mod.loadEntity('callable=CallCallback', [T.metaffi_callable_type, T.metaffi_int64_type],
+      [T.metaffi_int64_type]);
+    const echoAny = mod.loadEntity('callable=EchoAny', [T.metaffi_any_type], [T.metaffi_any_type]);
+    const fail = mod.loadEntity('callable=Fail', null, null);
+    const counter = newCounter();
+    const cb = makeMetaFFICallable((x: number) => x + 1, [T.metaffi_int64_type], [T.metaffi_int64_type]);
+    const cells: Record<string, CellOrReason> = {};
+    for (const n of [10, 100, 1000, 10000]) {
+      const arr = floats(n);
+      const f64 = Float64Array.from(arr);
+      cells[`sum-array-${n}`] = { op: () => sum(arr), check: isSum(n) };
+      cells[`sum-f64-${n}`] = { op: () => sumPacked(f64), check: isSum(n) };
+      cells[`echo-array-${n}`] = { op: () => echoArray(arr), check: isFloats(n, false) };
+      cells[`echo-f64-${n}`] = { op: () => echoPacked(f64), check: isFloats(n, true) };
+    }
+    return {
+      info: 'metaffi dynamic calls (loadEntity) on a compiled Go guest',
+      cells: {
+        void: { op: () => noop(), check: isUndefinedOrNull },
+        int64: { op: () => echoInt64(123456789), check: is(123456789) },
+        string: { op: () => echoString(STRING40), check: isString40 },
+        ...cells,
+        object: {
+          op: () => {
+            const c = newCounter();
+            const r = add(c, 1);
+            c.release();
+            return r;
+          },
+          check: is(1),
+        },
+        method: { op: () => add(counter, 0), check: is(0) },
+        callback: { op: () => callCallback(cb, 41), check: is(42) },
+        any: { op: () => echoAny(42), check: is(42) },
+        error: { op: () => thrown(() => fail()), check: isBenchError },
+      },
+    };
+  },
+};
+
+const koffi: Impl = {
+  runtime: 'go',
+  name: 'koffi',
+  kind: 'peer',
+  async prepare(setup): Promise<Prepared> {
+    const k = peerRequire(setup, 'koffi');
+    const lib = k.load(cshared(setup));
+    const noop = lib.func('void Noop()');
+    const echoInt64 = lib.func('int64_t EchoInt64(int64_t)');
+    const echoString = lib.func('int EchoString(const char *p, int n, _Out_ uint8_t *out, int cap)');
+    const out = Buffer.alloc(256);
+    return {
+      info: `koffi ${peerVersion(setup, 'koffi')} on the same c-shared library as the limit`,
+      cells: {
+        void: { op: () => noop(), check: isUndefinedOrNull },
+        int64: { op: () => echoInt64(123456789), check: is(123456789) },
+        string: {
+          op: () => {
+            const n = echoString(STRING40, Buffer.byteLength(STRING40), out, out.length) as number;
+            return out.toString('utf8', 0, n);
+          },
+          check: isString40,
+        },
+      },
+    };
+  },
+};
+
+export const goImpls: Impl[] = [limit, metaffi, koffi];
