@@ -12,7 +12,7 @@ export interface HarnessOptions {
   rounds: number;
 }
 
-export const FULL: HarnessOptions = { warmupMs: 150, roundMs: 100, rounds: 7 };
+export const FULL: HarnessOptions = { warmupMs: 300, roundMs: 100, rounds: 7 };
 export const QUICK: HarnessOptions = { warmupMs: 30, roundMs: 25, rounds: 3 };
 
 const NEVER = Symbol('never');
@@ -36,8 +36,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Run one cell: first a checked call, then warm-up, calibration and the timed rounds. */
-export async function measure(cell: Cell, opts: HarnessOptions): Promise<Measurement> {
+/** A cell made ready to time: checked, warmed up, its round length known. */
+export interface ReadyCell {
+  /** Time one round; returns ns per call. */
+  round(): Promise<number>;
+  callsPerRound: number;
+}
+
+/** Check one call's result, warm the cell up and size its rounds. */
+export async function ready(cell: Cell, opts: HarnessOptions): Promise<ReadyCell> {
   let timeBatch: (n: number) => Promise<number>;
   if (cell.op) {
     const op = cell.op;
@@ -63,30 +70,37 @@ export async function measure(cell: Cell, opts: HarnessOptions): Promise<Measure
     throw new Error('a cell needs op or aop');
   }
 
-  // Warm-up, growing the batch until one batch takes a tenth of a round.
+  // Warm-up, doubling the batch until one batch takes a tenth of a round. The round length
+  // comes from the fastest batch seen, so a slow batch early in the warm-up (JIT
+  // compilation, a GC) does not make the rounds short.
   const warmupNs = opts.warmupMs * 1e6;
   const roundNs = opts.roundMs * 1e6;
   let n = 1;
   let spent = 0;
-  let perCall = 0;
+  let fastest = Infinity;
   while (spent < warmupNs) {
     const t = await timeBatch(n);
     spent += t;
-    perCall = t / n;
+    if (t >= roundNs / 100 || n === 1) fastest = Math.min(fastest, t / n);
     if (t < roundNs / 10) n *= 2;
   }
-  const calls = Math.max(1, Math.round(roundNs / Math.max(perCall, 0.1)));
+  const calls = Math.max(1, Math.round(roundNs / Math.max(fastest, 0.1)));
+  return {
+    callsPerRound: calls,
+    round: async () => {
+      gc();
+      return (await timeBatch(calls)) / calls;
+    },
+  };
+}
 
-  const times: number[] = [];
-  for (let r = 0; r < opts.rounds; r++) {
-    gc();
-    times.push((await timeBatch(calls)) / calls);
-  }
+/** The summary of a cell's rounds. */
+export function summarize(times: number[], callsPerRound: number): Measurement {
   return {
     median: median(times),
     min: Math.min(...times),
     max: Math.max(...times),
-    rounds: opts.rounds,
-    callsPerRound: calls,
+    rounds: times.length,
+    callsPerRound,
   };
 }

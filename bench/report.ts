@@ -34,7 +34,7 @@ function table(runtime: RuntimeName, results: ImplResult[]): Table {
   const limit = results.find((r) => r.kind === 'limit');
   const ours = results.find((r) => r.kind === 'metaffi');
   const peers = results.filter((r) => r.kind === 'peer');
-  const header = ['scenario', 'limit', 'metaffi', 'metaffi / limit', 'budget'];
+  const header = ['scenario', 'limit (min)', 'metaffi (min)', 'metaffi / limit', 'budget'];
   for (const p of peers) header.push(p.name, `${p.name} / metaffi`);
   const notes: string[] = [];
   const marks = new Map<string, string>();
@@ -47,14 +47,14 @@ function table(runtime: RuntimeName, results: ImplResult[]): Table {
     }
     return m;
   };
-  const cellText = (r: ImplResult | undefined, id: string): string => {
+  const cellText = (r: ImplResult | undefined, id: string, withMin = false): string => {
     if (!r) return '-';
     if (r.unavailable) return `n/a ${mark(`${r.name}: unavailable: ${r.unavailable}`)}`;
     const c = r.cells[id];
     if (!c) return '-';
     if ('unavailable' in c) return `n/a ${mark(`${r.name}: unavailable: ${c.unavailable}`)}`;
     if ('error' in c) return `error ${mark(`${r.name}, ${id}: ${c.error}`)}`;
-    return formatNs(c.median);
+    return withMin ? `${formatNs(c.median)} (${formatNs(c.min)})` : formatNs(c.median);
   };
   const rows: string[][] = [];
   for (const s of SCENARIOS) {
@@ -63,7 +63,7 @@ function table(runtime: RuntimeName, results: ImplResult[]): Table {
     if (!present) continue;
     const l = limit?.cells[s.id];
     const m = ours?.cells[s.id];
-    const row = [s.label, cellText(limit, s.id), cellText(ours, s.id)];
+    const row = [s.label, cellText(limit, s.id, true), cellText(ours, s.id, true)];
     if (isMeasured(l) && isMeasured(m)) {
       const x = m.median / l.median;
       row.push(ratio(x));
@@ -96,7 +96,7 @@ function tables(rep: Report): Table[] {
 
 const INTRO = (rep: Report) =>
   `metaffi benchmark, ${rep.date}: ${rep.machine}, Node ${rep.node}, ${rep.mode}. ` +
-  'Median ns per call over the rounds; "metaffi / limit" is our time over the limit addon\'s ' +
+  'Median time per call over the rounds (the fastest round in parentheses); "metaffi / limit" is our median over the limit addon\'s ' +
   '(1x = as fast as a hand-written addon); "<peer> / metaffi" is the peer\'s time over ours ' +
   '(above 1x: metaffi is that many times faster).';
 

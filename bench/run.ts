@@ -1,21 +1,24 @@
 /**
  * The metaffi benchmark (not a test: it asserts nothing about time). Sets up the limit
  * addons, fixtures and peers, runs each implementation of each runtime in its own child
- * process, one after another so they do not compete for the 2 cores, prints the table and
- * writes it as JSON and Markdown.
+ * process and has them take turns, round by round (one runs at a time, so they do not
+ * compete for the 2 cores, and a slow moment of the machine hits them alike), prints the
+ * table and writes it as JSON and Markdown.
  *
  *   npm run bench                                   everything available
  *   npm run bench -- --runtime python3 --quick      a subset, short rounds
  *   npm run bench -- --help                         all flags
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUNTIMES, SCENARIOS, benchBuild, type ImplResult, type RuntimeName } from './common.js';
+import { RUNTIMES, SCENARIOS, benchBuild, type Impl, type ImplResult, type RuntimeName } from './common.js';
+import type { FromChild, ToChild } from './child.js';
+import { FULL, QUICK, summarize } from './harness.js';
 import { IMPLS } from './impls/index.js';
-import { toMarkdown, toText, type Report } from './report.js';
+import { formatNs, toMarkdown, toText, type Report } from './report.js';
 import { setUp } from './setup.js';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -23,9 +26,10 @@ const HELP = `Usage: npm run bench -- [options]
   --runtime LIST    runtimes to run: python3,openjdk,go (default: all)
   --impl LIST       implementations: limit,metaffi and peers node-calls-python,pythonia,
                     java,java-bridge,koffi (default: all)
-  --scenario LIST   scenario ids or prefixes: void,int64,string,sum,echo,sum-f64,object,
-                    method,callback,any,error (default: all)
-  --quick           short warm-up and rounds (about 0.1 s per cell instead of 0.85 s)
+  --scenario LIST   scenario ids (void, int64, string, sum-array-100, echo-f64-10000, object,
+                    method, callback, any, error, ...) or prefixes of ids (sum, echo-f64)
+                    (default: all)
+  --quick           short warm-up and rounds (about 0.1 s per cell instead of 1 s)
   --json FILE       write the results as JSON (default: bench/build/report.json)
   --md FILE         write the table as Markdown (default: bench/build/report.md)
   --no-install      do not install the peers into bench/node_modules when missing
@@ -85,6 +89,92 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** One child process: an implementation of a runtime, answering requests in order. */
+class Worker {
+  readonly first: Promise<FromChild>;
+  result!: ImplResult;
+  cells: Record<string, 'ok' | { unavailable: string }> = {};
+  readonly #proc: ChildProcess;
+  readonly #logFile: string;
+  #log = '';
+  #exit: string | null = null;
+  #waiting: ((m: FromChild | null) => void) | null = null;
+
+  constructor(impl: Impl, child: string, setupFile: string, logFile: string, javaHome: string | undefined) {
+    this.#logFile = logFile;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (javaHome) env.JAVA_HOME = javaHome;
+    this.#proc = fork(child, [impl.runtime, impl.name, setupFile], { execArgv: ['--expose-gc'], silent: true, env });
+    const keep = (d: Buffer) => {
+      this.#log += d.toString();
+      if (this.#log.length > 1 << 20) this.#log = this.#log.slice(-(1 << 19));
+    };
+    this.#proc.stdout!.on('data', keep);
+    this.#proc.stderr!.on('data', keep);
+    this.#proc.on('error', (e) => {
+      this.#log += `\n${e.message}\n`;
+    });
+    this.#proc.on('message', (m: FromChild) => {
+      const w = this.#waiting;
+      this.#waiting = null;
+      w?.(m);
+    });
+    this.#proc.on('exit', (code, signal) => {
+      this.#exit = signal ? `killed by ${signal}` : `exit code ${code}`;
+      const w = this.#waiting;
+      this.#waiting = null;
+      w?.(null);
+      writeFileSync(this.#logFile, this.#log);
+    });
+    this.first = this.#next(10 * 60 * 1000);
+  }
+
+  alive(): boolean {
+    return this.#exit === null;
+  }
+
+  deathReason(): string {
+    return `its benchmark process failed (${this.#exit ?? 'no answer'}): ${lastLines(this.#log, 2) || 'no output'}`;
+  }
+
+  #next(timeoutMs: number): Promise<FromChild> {
+    return new Promise((resolve) => {
+      if (!this.alive()) {
+        resolve({ op: 'failed', id: '', error: this.deathReason() });
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#waiting = null;
+        this.#proc.kill('SIGKILL');
+        resolve({ op: 'failed', id: '', error: `no answer within ${timeoutMs / 1000} s; the process was stopped` });
+      }, timeoutMs);
+      this.#waiting = (m) => {
+        clearTimeout(timer);
+        resolve(m ?? { op: 'failed', id: '', error: this.deathReason() });
+      };
+    });
+  }
+
+  request(m: ToChild): Promise<FromChild> {
+    const answer = this.#next(10 * 60 * 1000);
+    if (this.alive() && this.#proc.connected) this.#proc.send(m);
+    return answer;
+  }
+
+  async close(): Promise<void> {
+    if (!this.alive()) return;
+    if (!this.#proc.connected) {
+      this.#proc.kill('SIGKILL');
+      return;
+    }
+    const gone = new Promise<void>((resolve) => this.#proc.once('exit', () => resolve()));
+    this.#proc.send({ op: 'close' } satisfies ToChild);
+    const timer = setTimeout(() => this.#proc.kill('SIGKILL'), 20000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
 function lastLines(text: string, n: number): string {
   return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-n).join(' | ');
 }
@@ -106,31 +196,73 @@ async function main(): Promise<void> {
   writeFileSync(setupFile, JSON.stringify(setup, null, 1));
   const child = join(dirname(fileURLToPath(import.meta.url)), 'child.js');
   const scenarioIds = args.scenarios
-    ? SCENARIOS.filter((s) => args.scenarios!.some((p) => s.id.startsWith(p))).map((s) => s.id)
+    ? SCENARIOS.filter((s) => args.scenarios!.some((p) =>
+      s.id === p || (!SCENARIOS.some((x) => x.id === p) && s.id.startsWith(p)))).map((s) => s.id)
     : null;
 
+  const opts = args.quick ? QUICK : FULL;
   const results: ImplResult[] = [];
-  for (const impl of IMPLS) {
-    if (!args.runtimes.has(impl.runtime) || (args.impls && !args.impls.has(impl.name))) continue;
-    const tag = `${impl.runtime}-${impl.name}`;
-    const out = join(runDir, `${tag}.json`);
-    const t0 = Date.now();
-    log(`running ${impl.runtime} / ${impl.name}`);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    if (setup.javaHome) env.JAVA_HOME = setup.javaHome;
-    const r = spawnSync(process.execPath, ['--expose-gc', child, impl.runtime, impl.name, setupFile, out,
-      ...(scenarioIds ? [scenarioIds.join(',')] : [])], { env, encoding: 'utf8', timeout: 20 * 60 * 1000, maxBuffer: 64 << 20 });
-    writeFileSync(join(runDir, `${tag}.log`), `${r.stdout ?? ''}\n--- stderr\n${r.stderr ?? ''}`);
-    let res: ImplResult | undefined;
-    if (existsSync(out)) res = JSON.parse(readFileSync(out, 'utf8')) as ImplResult;
-    if (r.status !== 0) {
-      const how = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
-      const why = `its benchmark process failed (${how}): ${lastLines(r.stderr ?? '', 2) || 'no output'}`;
-      if (!res) res = { runtime: impl.runtime, name: impl.name, kind: impl.kind, unavailable: why, cells: {} };
-      else if (!res.unavailable) res.info = `${res.info ?? ''} (then ${why})`;
+  for (const runtime of RUNTIMES) {
+    if (!args.runtimes.has(runtime)) continue;
+    const impls = IMPLS.filter((i) => i.runtime === runtime && (!args.impls || args.impls.has(i.name)));
+    const workers: Worker[] = [];
+    for (const impl of impls) {
+      const res: ImplResult = { runtime, name: impl.name, kind: impl.kind, cells: {} };
+      results.push(res);
+      log(`starting ${runtime} / ${impl.name}`);
+      const w = new Worker(impl, child, setupFile, join(runDir, `${runtime}-${impl.name}.log`), setup.javaHome);
+      const first = await w.first;
+      if (first.op === 'prepared') {
+        res.info = first.info;
+        for (const [id, c] of Object.entries(first.cells)) {
+          if (c !== 'ok' && (!scenarioIds || scenarioIds.includes(id))) res.cells[id] = c;
+        }
+        workers.push(w);
+        w.result = res;
+        w.cells = first.cells;
+      } else {
+        res.unavailable = first.op === 'unavailable' ? first.reason : w.deathReason();
+        log(`  unavailable: ${res.unavailable}`);
+        w.close();
+      }
     }
-    results.push(res!);
-    log(`  ${res!.unavailable ? `unavailable: ${res!.unavailable}` : `${Object.keys(res!.cells).length} cells`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    for (const s of SCENARIOS) {
+      if (scenarioIds && !scenarioIds.includes(s.id)) continue;
+      const part = workers.filter((w) => w.cells[s.id] === 'ok' && w.alive());
+      if (part.length === 0) continue;
+      const times = new Map<Worker, number[]>();
+      const calls = new Map<Worker, number>();
+      const fail = (w: Worker, error: string) => {
+        w.result.cells[s.id] = { error };
+        times.delete(w);
+      };
+      for (const w of part) {
+        const r = await w.request({ op: 'ready', id: s.id });
+        if (r.op === 'readied') {
+          times.set(w, []);
+          calls.set(w, r.callsPerRound);
+        } else {
+          fail(w, r.op === 'failed' ? r.error : String(r));
+        }
+      }
+      // The rounds, in turn: each round runs every implementation once, starting with a
+      // different one each time.
+      for (let round = 0; round < opts.rounds; round++) {
+        const order = [...times.keys()];
+        const k = order.length ? round % order.length : 0;
+        for (const w of [...order.slice(k), ...order.slice(0, k)]) {
+          const r = await w.request({ op: 'round', id: s.id });
+          if (r.op === 'round') times.get(w)!.push(r.ns);
+          else fail(w, r.op === 'failed' ? r.error : String(r));
+        }
+      }
+      for (const [w, ts] of times) w.result.cells[s.id] = summarize(ts, calls.get(w)!);
+      log(`  ${runtime} ${s.id}: ${part.map((w) => {
+        const c = w.result.cells[s.id];
+        return `${w.result.name} ${c && 'median' in c ? formatNs(c.median) : 'failed'}`;
+      }).join(', ')}`);
+    }
+    for (const w of workers) await w.close();
   }
 
   const cpu = cpus();
@@ -138,7 +270,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'cpu'}`,
     node: process.versions.node,
-    mode: args.quick ? `quick (${'3 rounds of ~25 ms'})` : '7 rounds of ~100 ms after a 150 ms warm-up',
+    mode: args.quick ? `quick (${'3 rounds of ~25 ms'})` : '7 rounds of ~100 ms after a 300 ms warm-up',
     results,
   };
   process.stdout.write(`\n${toText(report)}\n`);
