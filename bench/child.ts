@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   for (const [id, c] of Object.entries(prepared.cells) as [string, CellOrReason][]) {
     cells[id] = 'unavailable' in c ? { unavailable: c.unavailable } : 'ok';
   }
-  const opts = setup.quick ? QUICK : FULL;
+  const opts = setup.harness ?? (setup.quick ? QUICK : FULL);
   let current: { id: string; cell: ReadyCell } | null = null;
   let queue = Promise.resolve();
   process.on('disconnect', () => process.exit(0));

@@ -95,6 +95,8 @@ export interface Impl {
 /** What the parent's set-up found or built, passed to each child. */
 export interface SetupInfo {
   quick: boolean;
+  /** The measurement's warm-up, round length and round count. */
+  harness: { warmupMs: number; roundMs: number; rounds: number };
   python?: { executable: string; version: string };
   javaHome?: string;
   javaClasses?: string;

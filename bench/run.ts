@@ -30,6 +30,8 @@ const HELP = `Usage: npm run bench -- [options]
                     method, callback, any, error, ...) or prefixes of ids (sum, echo-f64)
                     (default: all)
   --quick           short warm-up and rounds (about 0.1 s per cell instead of 1 s)
+  --rounds N        timed rounds per cell (default 7; quick 3)
+  --round-ms N      length of a round in ms (default 100; quick 25)
   --json FILE       write the results as JSON (default: bench/build/report.json)
   --md FILE         write the table as Markdown (default: bench/build/report.md)
   --no-install      do not install the peers into bench/node_modules when missing
@@ -41,6 +43,8 @@ interface Args {
   impls: Set<string> | null;
   scenarios: string[] | null;
   quick: boolean;
+  rounds?: number;
+  roundMs?: number;
   json: string;
   md: string;
   install: boolean;
@@ -49,6 +53,12 @@ interface Args {
 function list(v: string | undefined, flag: string): string[] {
   if (!v || v.startsWith('--')) throw new Error(`${flag} needs a comma-separated list`);
   return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function count(v: string | undefined, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number of at least 1, got ${v ?? 'nothing'}`);
+  return n;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -79,6 +89,8 @@ function parseArgs(argv: string[]): Args {
         break;
       }
       case '--quick': a.quick = true; break;
+      case '--rounds': a.rounds = count(argv[++i], f); break;
+      case '--round-ms': a.roundMs = count(argv[++i], f); break;
       case '--no-install': a.install = false; break;
       case '--json': a.json = list(argv[++i], f)[0]!; break;
       case '--md': a.md = list(argv[++i], f)[0]!; break;
@@ -188,7 +200,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = (l: string) => process.stderr.write(`bench: ${l}\n`);
-  const setup = await setUp({ runtimes: args.runtimes, impls: args.impls, quick: args.quick, install: args.install, log });
+  const base = args.quick ? QUICK : FULL;
+  const opts = { ...base, rounds: args.rounds ?? base.rounds, roundMs: args.roundMs ?? base.roundMs };
+  const setup = await setUp({ runtimes: args.runtimes, impls: args.impls, quick: args.quick, harness: opts, install: args.install, log });
   const runDir = join(benchBuild, 'run');
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
@@ -200,7 +214,6 @@ async function main(): Promise<void> {
       s.id === p || (!SCENARIOS.some((x) => x.id === p) && s.id.startsWith(p)))).map((s) => s.id)
     : null;
 
-  const opts = args.quick ? QUICK : FULL;
   const results: ImplResult[] = [];
   for (const runtime of RUNTIMES) {
     if (!args.runtimes.has(runtime)) continue;
@@ -270,7 +283,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'cpu'}`,
     node: process.versions.node,
-    mode: args.quick ? `quick (${'3 rounds of ~25 ms'})` : '7 rounds of ~100 ms after a 300 ms warm-up',
+    mode: `${args.quick ? 'quick: ' : ''}${opts.rounds} rounds of ~${opts.roundMs} ms after a ${opts.warmupMs} ms warm-up`,
     results,
   };
   process.stdout.write(`\n${toText(report)}\n`);

@@ -33,6 +33,7 @@ export interface SetupOptions {
   runtimes: Set<RuntimeName>;
   impls: Set<string> | null;
   quick: boolean;
+  harness: SetupInfo['harness'];
   install: boolean;
   log: (line: string) => void;
 }
@@ -82,7 +83,7 @@ function nodeDir(): string {
 }
 
 export async function setUp(o: SetupOptions): Promise<SetupInfo> {
-  const info: SetupInfo = { quick: o.quick, limits: {}, missing: {}, peersDir: benchDir };
+  const info: SetupInfo = { quick: o.quick, harness: o.harness, limits: {}, missing: {}, peersDir: benchDir };
   const want = (impl: string) => o.impls === null || o.impls.has(impl);
   const step = (key: string, what: string, f: () => void) => {
     try {

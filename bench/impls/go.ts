@@ -104,7 +104,8 @@ const koffi: Impl = {
     const echoString = lib.func('int EchoString(const char *p, int n, _Out_ uint8_t *out, int cap)');
     const out = Buffer.alloc(256);
     return {
-      info: `koffi ${peerVersion(setup, 'koffi')} on the same c-shared library as the limit`,
+      info: `koffi ${peerVersion(setup, 'koffi')} on the same c-shared library as the limit (each call opens ` +
+        '/proc/self/maps: Go re-reads the calling thread\'s stack bounds, koffi calling from a stack of its own)',
       cells: {
         void: { op: () => noop(), check: isUndefinedOrNull },
         int64: { op: () => echoInt64(123456789), check: is(123456789) },
