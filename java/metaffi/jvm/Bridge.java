@@ -308,7 +308,7 @@ public final class Bridge {
             return j == Object.class || j == Comparable.class || j == java.io.Serializable.class ? 2 : -1;
         }
         if (j.isPrimitive()) return e == ANY ? 1 : -1;
-        if (e == HANDLE || e == NULL) return 3;
+        if (e == HANDLE || e == NULL) return j == Object.class ? 4 : 3;
         if (e == CALLABLE) return samOf(j) != null ? 8 : j == Object.class ? 2 : -1;
         if (e == MAP) return Map.class.isAssignableFrom(j) || j.isAssignableFrom(LinkedHashMap.class) ? 8 : -1;
         if (e == ANY) return j == Object.class ? 5 : 3;
