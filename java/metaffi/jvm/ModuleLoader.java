@@ -13,7 +13,7 @@ final class ModuleLoader extends URLClassLoader {
     }
 
     ModuleLoader(ClassLoader parent) {
-        super("metaffi", new URL[0], parent);
+        super(new URL[0], parent);
     }
 
     void add(URL url) {
