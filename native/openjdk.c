@@ -962,6 +962,10 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 		case K_F: v.f = (*env)->CallFloatMethod(env, o, m_unbox[6]); break;
 		default: v.d = (*env)->CallDoubleMethod(env, o, m_unbox[7]); break;
 		}
+		if ((*env)->ExceptionCheck(env)) {
+			error_from_java(env, err, 0);
+			return -1;
+		}
 		prim_to_cdt(prim, v, out);
 		return 0;
 	}
@@ -1351,8 +1355,10 @@ static void *jvm_load_entity(void *module, const metaffi_path_item *path, size_t
 		goto out;
 	}
 	jobjectArray ptypes = (*env)->CallStaticObjectMethod(env, c_bridge, m_param_types, member, (jint)flags);
-	jclass rtype = (*env)->CallStaticObjectMethod(env, c_bridge, m_return_type, member, (jint)flags);
-	jboolean is_static = (*env)->CallStaticBooleanMethod(env, c_bridge, m_is_static, member);
+	jclass rtype = (*env)->ExceptionCheck(env) ? NULL :
+	               (*env)->CallStaticObjectMethod(env, c_bridge, m_return_type, member, (jint)flags);
+	jboolean is_static = (*env)->ExceptionCheck(env) ? 0 :
+	                     (*env)->CallStaticBooleanMethod(env, c_bridge, m_is_static, member);
 	if ((*env)->ExceptionCheck(env)) {
 		error_from_java(env, err, 0);
 		goto out;

@@ -13,6 +13,6 @@ export function runScript(name: string, source: string, env: Record<string, stri
   const file = join(dir, `${name}-${process.pid}-${seq++}.mjs`);
   writeFileSync(file, source);
   return spawnSync(process.execPath, [file], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 5 * 60 * 1000,
+    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 5 * 60 * 1000, maxBuffer: 64 << 20,
   });
 }
