@@ -24,6 +24,7 @@ export function log4jJars(): string {
     if (existsSync(jar)) continue;
     mkdirSync(dir, { recursive: true });
     const artifact = `org.apache.logging.log4j:${i === 0 ? 'log4j-api' : 'log4j-core'}:${LOG4J_VERSION}`;
+    process.stderr.write(`metaffi: fetching ${artifact} with Maven into ${dir}\n`);
     try {
       execFileSync('mvn', ['-q', '-B', 'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy',
         `-Dartifact=${artifact}`, `-DoutputDirectory=${dir}`], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
