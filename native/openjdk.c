@@ -303,7 +303,9 @@ static void error_from_java(JNIEnv *env, metaffi_error *err, int plain)
 	err->message = jstring_utf8(env, s[1]);
 	err->stack = jstring_utf8(env, s[2]);
 	err->host_error = strtoull(jstring_utf8(env, s[3]), NULL, 10);
-	if (plain && !err->host_error) {
+	/* Only our own argument errors are plain; a failing static initializer, a linkage error
+	 * and the like keep their Java type and stack. */
+	if (plain && !err->host_error && strcmp(err->type, "java.lang.IllegalArgumentException") == 0) {
 		err->type = NULL;
 		err->stack = NULL;
 	}
@@ -1424,7 +1426,7 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 	jobject obj = NULL;
 	cdt *jp = params;
 	if (e->instance) {
-		if (params[0].type != MT_HANDLE || params[0].v.ref.runtime != RT_OPENJDK) {
+		if ((params[0].type != MT_HANDLE && params[0].type != MT_CALLABLE) || params[0].v.ref.runtime != RT_OPENJDK) {
 			char msg[300];
 			snprintf(msg, sizeof msg, "argument 1: instance_required: expected the Java object (a handle of the "
 			         "openjdk runtime), got %s", params[0].type == MT_HANDLE ? "a handle of another runtime" :

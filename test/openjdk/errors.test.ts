@@ -39,6 +39,17 @@ describe('openjdk exceptions', () => {
     assert.throws(() => parse('12x'), (e: unknown) => e instanceof MetaFFIError && e.foreignType === 'java.lang.NumberFormatException' && /12x/.test(e.message));
   });
 
+  it('a failing static initializer keeps its Java type', () => {
+    assert.throws(() => guest.loadEntity('class=guest.BadInit,callable=value', null, [I32]), (e: unknown) =>
+      e instanceof MetaFFIError && e.foreignType === 'java.lang.ExceptionInInitializerError' && /NumberFormatException/.test(e.foreignStack ?? ''));
+  });
+
+  it('a Java function is also an object: its methods can be called on it', () => {
+    const times = fn('multiplier', [I32], [C])(2);
+    const applyAsInt = jvm.loadModule('java.base').loadEntity('class=java.util.function.IntBinaryOperator,callable=applyAsInt,instance_required', [H, I32, I32], [I32]);
+    assert.equal(applyAsInt(times, 3, 4), 24);
+  });
+
   it('the process goes on after many exceptions', () => {
     const fail = fn('fail', [S], null);
     for (let i = 0; i < 2000; i++) assert.throws(() => fail(`n${i}`), MetaFFIError);
@@ -69,6 +80,13 @@ describe('openjdk with python3 in one process', () => {
     const times = fn('multiplier', [I32], [C])(3);
     const callTwice = py.loadEntity('callable=call_with,varargs', [C, T.metaffi_any_array_type], [A]);
     assert.equal(callTwice(times, [2, 5]), 30);
+  });
+  it('Python threads call Java functions: attached on first use, detached when they end', () => {
+    const pre = fn('prefixer', [S], [C])('py-thread: ');
+    const callInThread = py.loadEntity('callable=call_in_thread', [C, A], [A]);
+    for (let i = 0; i < 20; i++) assert.equal(callInThread(pre, `${i}`), `py-thread: ${i}`);
+    const threads = jvm.loadModule('java.base').loadEntity('class=java.lang.Thread,callable=activeCount', null, [I32]);
+    assert.ok(threads() < 40, `${threads()} Java threads: foreign threads were not detached`);
   });
 });
 
