@@ -1280,6 +1280,7 @@ typedef struct {
 	size_t njp;      /* Java parameters (without the object) */
 	size_t nr;       /* declared return values */
 	jplan rp;
+	jplan ip;        /* instance_required: the class, for objects given as values (a JS string) */
 	uint64_t rdecl;  /* declared return element type */
 	jplan *pp;
 	int *narrow;     /* per Java parameter: declared `any` (untyped JS numbers) */
@@ -1289,6 +1290,7 @@ static void entity_free_plans(JNIEnv *env, jentity *e)
 {
 	for (size_t i = 0; i < e->njp; i++) plan_free(env, &e->pp[i]);
 	plan_free(env, &e->rp);
+	plan_free(env, &e->ip);
 	if (e->cls) (*env)->DeleteGlobalRef(env, e->cls);
 	free(e->pp);
 	free(e->narrow);
@@ -1386,6 +1388,10 @@ static void *jvm_load_entity(void *module, const metaffi_path_item *path, size_t
 		if (e->pp[i].kind >= K_STRING) e->need_frame = 1;
 	}
 	if (!bad) bad = plan_build(env, rtype, &e->rp);
+	if (!bad && e->instance) {
+		bad = plan_build(env, cls, &e->ip);
+		if (e->ip.kind == K_STRING || (e->ip.kind >= K_BOX && e->ip.kind < K_BOX + 8)) e->need_frame = 1;
+	}
 	if (bad) {
 		error_from_java(env, err, 0);
 		entity_free_plans(env, e);
@@ -1423,34 +1429,39 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 		set_error(err, "MetaFFIError", "the openjdk runtime was released");
 		return -1;
 	}
-	jobject obj = NULL;
-	cdt *jp = params;
-	if (e->instance) {
-		if ((params[0].type != MT_HANDLE && params[0].type != MT_CALLABLE) || params[0].v.ref.runtime != RT_OPENJDK) {
-			char msg[300];
-			snprintf(msg, sizeof msg, "argument 1: instance_required: expected the Java object (a handle of the "
-			         "openjdk runtime), got %s", params[0].type == MT_HANDLE ? "a handle of another runtime" :
-			         cdt_type_name(params[0].type));
-			set_error(err, "TypeError", msg);
-			return -1;
-		}
-		obj = ((jref *)params[0].v.ref.val)->obj;
-		if (!(*env)->IsInstanceOf(env, obj, e->cls)) {
-			char msg[600];
-			metaffi_mark m = core->arena_mark();
-			snprintf(msg, sizeof msg, "argument 1: expected a %s object, got a %s", class_name(env, e->cls, 1),
-			         class_name(env, obj, 0));
-			core->arena_reset(m);
-			set_error(err, "TypeError", msg);
-			return -1;
-		}
-		jp = params + 1;
-	}
 	if (e->need_frame && (*env)->PushLocalFrame(env, (jint)(8 + 2 * e->njp))) {
 		error_from_java(env, err, 0);
 		return -1;
 	}
 	int rc = -1;
+	jobject obj = NULL;
+	cdt *jp = params;
+	if (e->instance) {
+		int is_value = e->ip.kind == K_STRING || (e->ip.kind >= K_BOX && e->ip.kind < K_BOX + 8);
+		if ((params[0].type == MT_HANDLE || params[0].type == MT_CALLABLE) && params[0].v.ref.runtime == RT_OPENJDK) {
+			obj = ((jref *)params[0].v.ref.val)->obj;
+			if (!(*env)->IsInstanceOf(env, obj, e->cls)) {
+				char msg[600];
+				snprintf(msg, sizeof msg, "argument 1: expected a %s object, got a %s", class_name(env, e->cls, 1),
+				         class_name(env, obj, 0));
+				set_error(err, "TypeError", msg);
+				goto done;
+			}
+		} else if (is_value && params[0].type != MT_NULL && params[0].type != MT_HANDLE && params[0].type != MT_CALLABLE) {
+			if (cdt_to_jobject(env, &params[0], &e->ip, 0, &obj, err)) {
+				arg_error(err, 0);
+				goto done;
+			}
+		} else {
+			char msg[300];
+			snprintf(msg, sizeof msg, "argument 1: instance_required: expected the Java object (a handle of the "
+			         "openjdk runtime), got %s", params[0].type == MT_HANDLE ? "a handle of another runtime" :
+			         cdt_type_name(params[0].type));
+			set_error(err, "TypeError", msg);
+			goto done;
+		}
+		jp = params + 1;
+	}
 	jvalue inline_args[INLINE_ARGS];
 	jvalue *args = e->njp <= INLINE_ARGS ? inline_args : core->alloc(e->njp * sizeof(jvalue));
 	for (size_t i = 0; i < e->njp; i++) {

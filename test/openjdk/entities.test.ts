@@ -126,6 +126,12 @@ describe('openjdk entity paths', () => {
     const s = valueOf(list);
     assert.equal(jdk.loadEntity('class=java.lang.String,callable=length,instance_required', [H], [I32])(s), '[one, 2, 3.5]'.length);
     assert.equal(jdk.loadEntity('class=java.lang.CharSequence,callable=charAt,instance_required', [H, I32], [T.metaffi_char16_type])(s, 1), 'o');
+    // a JS string is a java.lang.String object: String methods take it as the instance
+    const upper = jdk.loadEntity('class=java.lang.String,callable=toUpperCase,instance_required', [S], [S]);
+    assert.equal(upper('straße 🎉'), 'STRASSE 🎉');
+    assert.equal(jdk.loadEntity('class=java.lang.String,callable=indexOf,instance_required', [S, S], [I32])('hello', 'll'), 2);
+    assert.equal(jdk.loadEntity('class=java.lang.Integer,callable=compareTo,instance_required', [I32, new MetaFFITypeInfo(A, 'java.lang.Integer')], [I32])(5, 7), -1);
+    assert.throws(() => jdk.loadEntity('class=java.util.ArrayList,callable=size,instance_required', [S], [I32]), /first parameter type must be metaffi_handle_type/);
     const hash = jdk.loadEntity('class=java.util.HashMap,callable=<init>', null, [H])();
     jdk.loadEntity('class=java.util.Map,callable=put,instance_required', [H, A, A], [A])(hash, 'k', 'v');
     assert.equal(jdk.loadEntity('class=java.util.Map,callable=get,instance_required', [H, A], [A])(hash, 'k'), 'v');

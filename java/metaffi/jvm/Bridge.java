@@ -371,9 +371,15 @@ public final class Bridge {
             throw new IllegalArgumentException("getter and setter apply to field=...; callable=" + callable + " is a method");
         }
         int skip = instance ? 1 : 0;
-        if (instance && (pt.length == 0 || ((pt[0] & ~PACKED) != HANDLE && (pt[0] & ~PACKED) != ANY))) {
-            throw new IllegalArgumentException("instance_required: the first parameter type must be "
-                    + "metaffi_handle_type (the object), declared " + declared(pt, pd, 0));
+        if (instance) {
+            long t0 = pt.length == 0 ? 0 : pt[0] & ~PACKED;
+            boolean ok = t0 == HANDLE || t0 == ANY || t0 == CALLABLE
+                    || (pt.length > 0 && (t0 & ARRAY) == 0 && score(cls, pt[0], pd[0], null) >= 8);
+            if (!ok) {
+                throw new IllegalArgumentException("instance_required: the first parameter type must be "
+                        + "metaffi_handle_type (the object)" + (boxKind(cls) >= 0 || cls == String.class
+                        ? " or the value type of " + cls.getName() : "") + ", declared " + declared(pt, pd, 0));
+            }
         }
         int n = pt.length - skip;
         List<? extends Executable> all;
