@@ -38,6 +38,7 @@ static int g_active;
 static atomic_long g_live_refs;
 static __thread JNIEnv *tls_env;
 static pthread_key_t g_detach_key;
+static char g_broken[1400]; /* why the JVM of this process cannot be used, once it happened */
 
 /* Classes and methods used on the call path, resolved once. */
 static jclass c_bridge, c_object, c_string, c_foreign_obj, c_foreign_exc, c_class, c_map, c_iae;
@@ -1149,6 +1150,10 @@ typedef jint (JNICALL *created_vms_fn)(JavaVM **, jsize, jsize *);
 static int jvm_load_runtime(const metaffi_core *c, const char *config, metaffi_error *err)
 {
 	core = c;
+	if (g_broken[0]) { /* the JVM exists but its helper failed: a JVM cannot be made twice */
+		set_error(err, "MetaFFIError", g_broken);
+		return -1;
+	}
 	if (g_jvm) {
 		g_active = 1;
 		return 0;
@@ -1201,10 +1206,19 @@ static int jvm_load_runtime(const metaffi_core *c, const char *config, metaffi_e
 		args.ignoreUnrecognized = JNI_FALSE;
 		jint r = create(&vm, (void **)&env, &args);
 		if (r != JNI_OK) {
-			snprintf(msg, sizeof msg, "JNI_CreateJavaVM failed (%d%s); check the JVM options (METAFFI_JVM_OPTIONS)",
+			char list[2048] = "";
+			for (int i = 1; i < nopts; i++) {
+				size_t used = strlen(list);
+				snprintf(list + used, sizeof list - used, " %s", opts[i].optionString);
+			}
+			snprintf(msg, sizeof msg, "JNI_CreateJavaVM failed (%d%s) with the options%s; the JVM tells why on "
+			         "stderr; check the JVM options (METAFFI_JVM_OPTIONS)",
 			         (int)r, r == JNI_EINVAL ? ": invalid arguments" : r == JNI_ENOMEM ? ": not enough memory" :
-			         r == JNI_EVERSION ? ": JNI version not supported" : "");
+			         r == JNI_EVERSION ? ": JNI version not supported" : "", list);
 			set_error(err, "MetaFFIError", msg);
+			/* HotSpot cannot retry JNI_CreateJavaVM in the same process (it crashes) */
+			snprintf(g_broken, sizeof g_broken, "the JVM failed to start earlier in this process (%s); "
+			         "a JVM cannot be started twice: fix the options and restart the process", msg);
 			goto out;
 		}
 	}
@@ -1217,6 +1231,7 @@ static int jvm_load_runtime(const metaffi_core *c, const char *config, metaffi_e
 		snprintf(m2, sizeof m2, "the JVM started, but its metaffi helper (%s) failed: %s%s%s", classes,
 		         err->type ? err->type : "", err->type ? ": " : "", err->message);
 		set_error(err, "MetaFFIError", m2);
+		snprintf(g_broken, sizeof g_broken, "%s (a JVM cannot be started twice in one process: restart it)", m2);
 		goto out;
 	}
 	g_active = 1;

@@ -112,3 +112,22 @@ describe('V8 signal handlers still work after the JVM installed its own', () => 
     assert.equal(echo(7), 7);
   });
 });
+
+describe('JVM start failures', () => {
+  it('after a refused option, loading again is a clear error, not a crash', () => {
+    const r = runScript('jvmretry', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const rt = new MetaFFIRuntime('openjdk');
+      process.env.METAFFI_JVM_OPTIONS = '-Xbogus';
+      try { rt.loadRuntimePlugin(); } catch (e) { console.log('first:', e.name); }
+      process.env.METAFFI_JVM_OPTIONS = '';
+      try {
+        const m = rt.loadModule('java.base');
+        console.log('second:', m.loadEntity('class=java.lang.Math,callable=abs', [T.metaffi_int32_type], [T.metaffi_int32_type])(-5));
+      } catch (e) { console.log('second failed:', e.message); }
+    `);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /first: MetaFFIError/);
+    assert.match(r.stdout, /second failed: .*the JVM failed to start earlier in this process .*-Xbogus.*restart the process/);
+  });
+});
