@@ -131,3 +131,19 @@ describe('JVM start failures', () => {
     assert.match(r.stdout, /second failed: .*the JVM failed to start earlier in this process .*-Xbogus.*restart the process/);
   });
 });
+
+describe('Java output', () => {
+  it('what Java printed is flushed when the process exits, even with process.exit()', () => {
+    const r = runScript('flush', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const m = new MetaFFIRuntime('openjdk').loadModule('java.base');
+      const out = m.loadEntity('class=java.lang.System,field=out,getter', null, [T.metaffi_handle_type])();
+      const print = m.loadEntity('class=java.io.PrintStream,callable=print,instance_required', [T.metaffi_handle_type, T.metaffi_string8_type], null);
+      console.log('js first');
+      print(out, 'java without newline ✓');
+      process.exit(0);
+    `);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'js first\njava without newline ✓');
+  });
+});
