@@ -133,7 +133,7 @@ describe('JVM start failures', () => {
 });
 
 describe('Java output', () => {
-  it('what Java printed is flushed when the process exits, even with process.exit()', () => {
+  it('what Java printed is flushed when the process exits, even with process.exit(), in UTF-8 in any locale', () => {
     const r = runScript('flush', `
       import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
       const m = new MetaFFIRuntime('openjdk').loadModule('java.base');
@@ -142,7 +142,7 @@ describe('Java output', () => {
       console.log('js first');
       print(out, 'java without newline ✓');
       process.exit(0);
-    `);
+    `, { LANG: 'C', LC_ALL: 'C' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'js first\njava without newline ✓');
   });
