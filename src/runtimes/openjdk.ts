@@ -168,9 +168,9 @@ export function jvmOptions(): string[] {
   // -Xrs: the JVM installs no handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT, so they stay
   // with Node.js. The JVM's own handlers (SIGSEGV for implicit null checks and stack banging,
   // ...) chain to the handlers V8 installed before it (HotSpot's signal chaining).
-  // System.out and System.err write UTF-8 like Node.js, whatever the locale (the first pair
-  // for Java 17, the second for 19 and newer).
-  const ours = ['-Xrs', '-Dsun.stdout.encoding=UTF-8', '-Dsun.stderr.encoding=UTF-8',
+  // UTF-8 as the default charset (what Java 18+ does anyway, JEP 400) and for System.out and
+  // System.err, like Node.js, whatever the locale (sun.* for Java 17, the others for 19+).
+  const ours = ['-Xrs', '-Dfile.encoding=UTF-8', '-Dsun.stdout.encoding=UTF-8', '-Dsun.stderr.encoding=UTF-8',
     '-Dstdout.encoding=UTF-8', '-Dstderr.encoding=UTF-8'];
   const user = (process.env[JVM_OPTIONS_ENV] ?? '').split(/\s+/).filter((o) => o !== '');
   return [...ours, ...user];
