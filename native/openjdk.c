@@ -1288,7 +1288,7 @@ typedef struct {
 	int what;
 	int is_static;
 	int instance;
-	int need_frame;
+	int need_frame;  /* free the call's local references with a local frame */
 	jclass cls;
 	jmethodID mid;
 	jfieldID fid;
@@ -1400,12 +1400,10 @@ static void *jvm_load_entity(void *module, const metaffi_path_item *path, size_t
 		(*env)->DeleteLocalRef(env, c);
 		size_t di = i + (size_t)e->instance;
 		e->narrow[i] = di < np && MT_ELEMENT(params[di].type) == MT_ANY;
-		if (e->pp[i].kind >= K_STRING) e->need_frame = 1;
 	}
 	if (!bad) bad = plan_build(env, rtype, &e->rp);
 	if (!bad && e->instance) {
 		bad = plan_build(env, cls, &e->ip);
-		if (e->ip.kind == K_STRING || (e->ip.kind >= K_BOX && e->ip.kind < K_BOX + 8)) e->need_frame = 1;
 	}
 	if (bad) {
 		error_from_java(env, err, 0);
@@ -1414,7 +1412,9 @@ static void *jvm_load_entity(void *module, const metaffi_path_item *path, size_t
 		goto out;
 	}
 	e->rdecl = nr ? MT_ELEMENT(rets[0].type) : 0;
-	if (e->rp.kind >= K_STRING || e->what == W_NEW) e->need_frame = 1;
+	/* Calls delete the local references they make one by one (cheaper than a local frame);
+	 * past 64 parameters a frame frees them. */
+	e->need_frame = e->njp > 64;
 out:
 	(*env)->PopLocalFrame(env, NULL);
 	return e;
@@ -1449,8 +1449,12 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 		return -1;
 	}
 	int rc = -1;
-	jobject obj = NULL;
+	jobject obj = NULL, ret_local = NULL;
+	int obj_local = 0;
+	uint64_t made = 0; /* which args[i].l are local references made for this call */
 	cdt *jp = params;
+	jvalue inline_args[INLINE_ARGS];
+	jvalue *args = e->njp <= INLINE_ARGS ? inline_args : core->alloc(e->njp * sizeof(jvalue));
 	if (e->instance) {
 		int is_value = e->ip.kind == K_STRING || (e->ip.kind >= K_BOX && e->ip.kind < K_BOX + 8);
 		if ((params[0].type == MT_HANDLE || params[0].type == MT_CALLABLE) && params[0].v.ref.runtime == RT_OPENJDK) {
@@ -1467,6 +1471,7 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 				arg_error(err, 0);
 				goto done;
 			}
+			obj_local = 1;
 		} else {
 			char msg[300];
 			snprintf(msg, sizeof msg, "argument 1: instance_required: expected the Java object (a handle of the "
@@ -1477,8 +1482,7 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 		}
 		jp = params + 1;
 	}
-	jvalue inline_args[INLINE_ARGS];
-	jvalue *args = e->njp <= INLINE_ARGS ? inline_args : core->alloc(e->njp * sizeof(jvalue));
+
 	for (size_t i = 0; i < e->njp; i++) {
 		const jplan *pl = &e->pp[i];
 		if (pl->kind <= K_D) {
@@ -1495,6 +1499,8 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 		} else if (cdt_to_jobject(env, &jp[i], pl, e->narrow[i], &args[i].l, err)) {
 			arg_error(err, i + (size_t)e->instance);
 			goto done;
+		} else if (args[i].l && i < 64) {
+			made |= 1ULL << i;
 		}
 	}
 	jvalue r;
@@ -1593,6 +1599,7 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 		break;
 	}
 	}
+	if (k > K_D) ret_local = r.l;
 	if ((*env)->ExceptionCheck(env)) {
 		error_from_java(env, err, 0);
 		goto done;
@@ -1609,7 +1616,16 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 		}
 	}
 done:
-	if (e->need_frame) (*env)->PopLocalFrame(env, NULL);
+	if (e->need_frame) {
+		(*env)->PopLocalFrame(env, NULL);
+		return rc;
+	}
+	if (ret_local) (*env)->DeleteLocalRef(env, ret_local);
+	for (size_t i = 0; made && i < 64; i++) {
+		if (made & (1ULL << i)) (*env)->DeleteLocalRef(env, args[i].l);
+		made &= ~(1ULL << i);
+	}
+	if (obj_local) (*env)->DeleteLocalRef(env, obj);
 	return rc;
 }
 
