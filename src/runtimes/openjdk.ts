@@ -176,7 +176,7 @@ export function jvmOptions(): string[] {
   return [...ours, ...user];
 }
 
-const JDK_NAMES = /^(jdk|java|jre|java\.[a-z.]+|jdk\.[a-z.]+)$/;
+const JDK_NAMES = /^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:\/.*)$/i;
 
 export const openjdk: RuntimeAdapter = {
   id: 2,

@@ -159,6 +159,14 @@ describe('openjdk overloads are chosen by the declared types', () => {
     assert.equal(kind(T.metaffi_string8_array_type)(['a']), 'String[]');
   });
 
+  it('narrowing (int64 declared for an int parameter) when nothing fits better, range-checked per call', () => {
+    const add = guest.loadEntity(`${G},callable=add`, [I64, I64], [I64]);
+    assert.equal(add(2, 3), 5);
+    assert.throws(() => add(2 ** 40, 1), /does not fit a Java int/);
+    assert.equal(guest.loadEntity(`${G},callable=echoFloat`, [F64], [F64])(0.5), 0.5);
+    assert.throws(() => guest.loadEntity(`${G},callable=echoInt`, [F64], [I32]), /no method guest\.Guest\.echoInt takes/);
+  });
+
   it('boxes: Integer vs Long', () => {
     assert.equal(guest.loadEntity(`${G},callable=pick`, [I32], [S])(1), 'Integer');
     assert.equal(guest.loadEntity(`${G},callable=pick`, [I64], [S])(1), 'Long');

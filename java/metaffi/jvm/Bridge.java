@@ -86,7 +86,8 @@ public final class Bridge {
     }
 
     static boolean isJdkName(String name) {
-        if (name.equals("jdk") || name.equals("java") || name.equals("jre")) return true;
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("jdk") || n.equals("java") || n.equals("jre") || n.equals("rt.jar") || n.startsWith("jrt:/")) return true;
         return ModuleLayer.boot().findModule(name).isPresent();
     }
 
@@ -261,11 +262,19 @@ public final class Bridge {
     private static final Class<?>[] WIDER_I64 = {float.class, double.class};
     private static final Class<?>[] WIDER_F32 = {double.class};
 
+    private static final Class<?>[] INTEGRAL = {byte.class, short.class, int.class, long.class,
+        Byte.class, Short.class, Integer.class, Long.class};
+    private static final Class<?>[] FLOATING = {float.class, double.class, Float.class, Double.class};
+
     private static int numeric(Class<?> j, Class<?> prim, Class<?> box, Class<?>[] wider) {
         if (j == prim) return 10;
         if (j == box) return 8;
         if (j == Object.class || j == Number.class || j == Comparable.class || j == java.io.Serializable.class) return 2;
         for (Class<?> w : wider) if (j == w) return 1;
+        // Narrowing (an int64 declared for an int parameter): accepted when nothing fits
+        // better; each value is range-checked when the call converts it.
+        boolean integral = prim != float.class && prim != double.class;
+        for (Class<?> n : integral ? INTEGRAL : FLOATING) if (j == n) return 0;
         return -1;
     }
 
