@@ -32,13 +32,17 @@ describe('openjdk primitives and boxes', () => {
   it('unsigned types map to the Java type of their width', () => {
     assert.equal(fn('echoByte', [T.metaffi_uint8_type], [T.metaffi_int8_type])(255), -1);
     assert.equal(fn('echoLong', [T.metaffi_uint64_type], [I64])(2n ** 64n - 1n), -1);
+    assert.equal(fn('echoInt', [T.metaffi_uint32_type], [I32])(4294967295), -1);
+    assert.equal(fn('echoLong', [T.metaffi_size_type], [T.metaffi_size_type])(12345), 12345);
   });
 
   it('boolean and char', () => {
     assert.equal(fn('not', [T.metaffi_bool_type], [T.metaffi_bool_type])(false), true);
     assert.equal(fn('nextChar', [T.metaffi_char16_type], [T.metaffi_char16_type])('a'), 'b');
     assert.equal(fn('nextChar', [T.metaffi_char8_type], [T.metaffi_char8_type])('y'), 'z');
+    assert.equal(fn('nextChar', [T.metaffi_char32_type], [T.metaffi_char32_type])('Ω'), 'Ϊ');
     assert.throws(() => fn('nextChar', [T.metaffi_char16_type], [T.metaffi_char16_type])('🎉'), /Basic Multilingual Plane/);
+    assert.throws(() => fn('nextChar', [T.metaffi_char32_type], [T.metaffi_char32_type])('🎉'), /Basic Multilingual Plane/);
   });
 
   it('boxes, null included', () => {
