@@ -1,10 +1,11 @@
 /**
- * The main demo: TypeScript calling Python in-process, through the dynamic API.
+ * The main demo: TypeScript calling Python and Java in-process, through the dynamic API.
  * Run it with `npm start`.
  */
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIError } from 'metaffi';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { log4jJars } from './java/log4j.js';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
 
@@ -34,3 +35,32 @@ try {
 } catch (e) {
   console.log('python  divide(1, 0) threw           ', (e as MetaFFIError).message);
 }
+
+// --- Java -------------------------------------------------------------------------------
+const jvm = new MetaFFIRuntime('openjdk');
+const jdk = jvm.loadModule('java.base'); // JDK classes need no jar
+const max = jdk.loadEntity('class=java.lang.Math,callable=max', [T.metaffi_int64_type, T.metaffi_int64_type], [T.metaffi_int64_type]);
+console.log('java    Math.max(3, 9)               =', max(3, 9));
+
+const range = jdk.loadEntity('class=java.util.stream.IntStream,callable=rangeClosed',
+  [T.metaffi_int32_type, T.metaffi_int32_type], [T.metaffi_handle_type]);
+const reduce = jdk.loadEntity('class=java.util.stream.IntStream,callable=reduce,instance_required',
+  [T.metaffi_handle_type, T.metaffi_int32_type, T.metaffi_callable_type], [T.metaffi_int32_type]);
+console.log('java    IntStream 1..5 reduce(*)     =', reduce(range(1, 5), 1, (a: number, b: number) => a * b));
+
+const parseInt = jdk.loadEntity('class=java.lang.Integer,callable=parseInt', [T.metaffi_string8_type], [T.metaffi_int32_type]);
+try {
+  parseInt('12x');
+} catch (e) {
+  console.log('java    Integer.parseInt("12x") threw', (e as MetaFFIError).message);
+}
+
+// log4j 2.21.1, fetched with Maven on the first run (examples/java/log4j.ts)
+const log4j = jvm.loadModule(log4jJars());
+const getLogger = log4j.loadEntity('class=org.apache.logging.log4j.LogManager,callable=getLogger',
+  [T.metaffi_string8_type], [T.metaffi_handle_type]);
+const logError = log4j.loadEntity('class=org.apache.logging.log4j.Logger,callable=error,instance_required',
+  [T.metaffi_handle_type, T.metaffi_string8_type], null);
+const logger = getLogger('metaffi.demo');
+console.log('java    log4j LogManager.getLogger    =', String(logger));
+logError(logger, 'an error logged by log4j, called from TypeScript');

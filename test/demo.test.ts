@@ -11,5 +11,10 @@ describe('the demo (npm start)', () => {
     assert.match(r.stdout, /calc\.multiply\(3, 4\)\s+= 12/);
     assert.match(r.stdout, /statistics\.mean\(\[1, 2, 3, 4\]\) = 2\.5/);
     assert.match(r.stdout, /ZeroDivisionError/);
+    assert.match(r.stdout, /Math\.max\(3, 9\)\s+= 9/);
+    assert.match(r.stdout, /reduce\(\*\)\s+= 120/);
+    assert.match(r.stdout, /java\.lang\.NumberFormatException: For input string: "12x"/);
+    assert.match(r.stdout, /MetaFFIHandle\(openjdk org\.apache\.logging\.log4j\.core\.Logger\)/);
+    assert.match(r.stdout, /ERROR metaffi\.demo - an error logged by log4j, called from TypeScript/);
   });
 });

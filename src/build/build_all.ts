@@ -5,6 +5,7 @@
  */
 import { buildCore } from './native_build.js';
 import { findPython, python3Plugin } from '../runtimes/python3.js';
+import { findJava, openjdkHelperClasses, openjdkPlugin } from '../runtimes/openjdk.js';
 
 function step(name: string, build: () => string): void {
   try {
@@ -18,3 +19,5 @@ function step(name: string, build: () => string): void {
 buildCore();
 console.log('metaffi: built the native core');
 step('the python3 plugin', () => python3Plugin(findPython()));
+step('the openjdk plugin', () => openjdkPlugin(findJava()));
+step('the openjdk helper classes', () => openjdkHelperClasses(findJava()));

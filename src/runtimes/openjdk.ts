@@ -1,0 +1,221 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { compileShared } from '../build/native_build.js';
+import { pathValue } from '../entity_path.js';
+import { MetaFFIError } from '../errors.js';
+import type { NativeCore, PathItem } from '../native.js';
+import { buildDir, nativeSourceDir, packageRoot } from '../paths.js';
+import type { RuntimeAdapter } from './adapter.js';
+
+/** The JDK (or JRE) this process uses. */
+export interface JavaInfo {
+  home: string;
+  /** How it was found: "JAVA_HOME=..." or "java on PATH (...)". */
+  foundBy: string;
+  version: string;
+  major: number;
+  libjvm: string;
+  /** The folder with jni.h, when this is a JDK. */
+  include: string | null;
+  javac: string | null;
+}
+
+/** Extra JVM options, whitespace-separated (e.g. "-Xmx2g -Dfoo=bar"). */
+export const JVM_OPTIONS_ENV = 'METAFFI_JVM_OPTIONS';
+
+const javaHelperSources = join(packageRoot, 'java');
+
+let cached: JavaInfo | undefined;
+
+function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, name);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function readVersion(home: string): string {
+  try {
+    const release = readFileSync(join(home, 'release'), 'utf8');
+    const m = /^JAVA_VERSION="([^"]+)"/m.exec(release);
+    if (m) return m[1]!;
+  } catch {
+    // no release file: ask the java launcher
+  }
+  try {
+    const out = execFileSync(join(home, 'bin', 'java'), ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const m = /version "([^"]+)"/.exec(out);
+    if (m) return m[1]!;
+  } catch (e) {
+    const m = /version "([^"]+)"/.exec(String((e as { stderr?: string }).stderr ?? ''));
+    if (m) return m[1]!;
+  }
+  return 'unknown';
+}
+
+function javaFrom(home: string, foundBy: string): JavaInfo {
+  const libCandidates = ['lib/server/libjvm.so', 'lib/client/libjvm.so', 'jre/lib/amd64/server/libjvm.so', 'lib/amd64/server/libjvm.so']
+    .map((p) => join(home, p));
+  const libjvm = libCandidates.find((p) => existsSync(p));
+  if (!libjvm) {
+    throw new MetaFFIError(`openjdk runtime: found Java at ${home} (${foundBy}), but no libjvm.so under it ` +
+      `(looked for ${libCandidates.join(', ')}). Point JAVA_HOME to a JDK 17 or newer.`);
+  }
+  const version = readVersion(home);
+  const major = Number(/^(?:1\.)?(\d+)/.exec(version)?.[1] ?? 0);
+  if (major !== 0 && major < 17) {
+    throw new MetaFFIError(`openjdk runtime: ${home} is Java ${version}; metaffi needs Java 17 or newer. ` +
+      'Set JAVA_HOME to a newer JDK.');
+  }
+  const include = existsSync(join(home, 'include', 'jni.h')) ? join(home, 'include') : null;
+  const javac = existsSync(join(home, 'bin', 'javac')) ? join(home, 'bin', 'javac') : null;
+  return { home, foundBy, version, major, libjvm, include, javac };
+}
+
+/** Find the JVM: JAVA_HOME, else `java` on PATH (symlinks followed to the real JDK). */
+export function findJava(): JavaInfo {
+  if (cached) return cached;
+  const envHome = process.env.JAVA_HOME;
+  let info: JavaInfo;
+  if (envHome && envHome.trim() !== '') {
+    if (!existsSync(envHome)) {
+      throw new MetaFFIError(`openjdk runtime: JAVA_HOME=${envHome} does not exist. Set it to a JDK 17 or newer, or unset it to use java on PATH.`);
+    }
+    info = javaFrom(envHome, `JAVA_HOME=${envHome}`);
+  } else {
+    const java = findOnPath('java');
+    if (!java) {
+      throw new MetaFFIError(`openjdk runtime not found: JAVA_HOME is not set and there is no java on PATH (${process.env.PATH ?? ''}). ` +
+        'Install a JDK 17 or newer (e.g. openjdk-17-jdk) or set JAVA_HOME.');
+    }
+    const real = realpathSync(java);
+    info = javaFrom(dirname(dirname(real)), `java on PATH (${java} -> ${real})`);
+  }
+  cached = info;
+  return info;
+}
+
+/** The plugin (native/openjdk.c). JNI is stable across JDKs: one build serves them all. */
+export function openjdkPlugin(info: JavaInfo): string {
+  const output = join(buildDir(), 'plugins', 'openjdk', 'metaffi_openjdk.so');
+  if (!info.include) {
+    if (existsSync(output)) return output;
+    throw new MetaFFIError(`openjdk runtime: the plugin must be built, but ${info.home} has no include/jni.h ` +
+      '(a JRE, not a JDK). Install a JDK or point JAVA_HOME to one.');
+  }
+  try {
+    return compileShared({
+      sources: [join(nativeSourceDir, 'openjdk.c')],
+      output,
+      includeDirs: [info.include, join(info.include, 'linux')],
+    });
+  } catch (e) {
+    throw new MetaFFIError(`openjdk runtime: building the plugin failed: ${(e as Error).message}`);
+  }
+}
+
+function javaSources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...javaSources(full));
+    else if (name.endsWith('.java')) out.push(full);
+  }
+  return out;
+}
+
+/** The helper classes (java/), compiled for Java 17 so that any newer JVM runs them. */
+export function openjdkHelperClasses(info: JavaInfo): string {
+  const out = join(buildDir(), 'java', 'classes');
+  const stamp = join(out, '.built');
+  const sources = javaSources(javaHelperSources);
+  if (existsSync(stamp)) {
+    const built = statSync(stamp).mtimeMs;
+    if (sources.every((f) => statSync(f).mtimeMs <= built)) return out;
+  }
+  const javac = info.javac ?? findOnPath('javac');
+  if (!javac) {
+    if (existsSync(stamp)) return out;
+    throw new MetaFFIError(`openjdk runtime: the Java helper classes must be compiled, but there is no javac ` +
+      `in ${info.home}/bin or on PATH. Install a JDK or point JAVA_HOME to one.`);
+  }
+  const tmp = `${out}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    execFileSync(javac, ['--release', '17', '-encoding', 'UTF-8', '-d', tmp, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const err = e as { stderr?: Buffer; message: string };
+    throw new MetaFFIError(`openjdk runtime: compiling the Java helper classes failed: ${err.stderr?.toString() ?? err.message}`);
+  }
+  writeFileSync(join(tmp, '.built'), '');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  renameSync(tmp, out);
+  return out;
+}
+
+/** The JVM options: ours, then the user's from METAFFI_JVM_OPTIONS. */
+export function jvmOptions(): string[] {
+  // -Xrs: the JVM installs no handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT, so they stay
+  // with Node.js. The JVM's own handlers (SIGSEGV for implicit null checks and stack banging,
+  // ...) chain to the handlers V8 installed before it (HotSpot's signal chaining).
+  // UTF-8 as the default charset (what Java 18+ does anyway, JEP 400) and for System.out and
+  // System.err, like Node.js, whatever the locale (sun.* for Java 17, the others for 19+).
+  const ours = ['-Xrs', '-Dfile.encoding=UTF-8', '-Dsun.stdout.encoding=UTF-8', '-Dsun.stderr.encoding=UTF-8',
+    '-Dstdout.encoding=UTF-8', '-Dstderr.encoding=UTF-8'];
+  const user = (process.env[JVM_OPTIONS_ENV] ?? '').split(/\s+/).filter((o) => o !== '');
+  return [...ours, ...user];
+}
+
+const JDK_NAMES = /^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:\/.*)$/i;
+
+export const openjdk: RuntimeAdapter = {
+  id: 2,
+  name: 'openjdk',
+  aliases: ['jvm', 'java'],
+  entityPath: {
+    runtime: 'openjdk',
+    keys: ['class', 'callable', 'field'],
+    tags: ['instance_required', 'getter', 'setter'],
+    oneOf: [['callable', 'field']],
+    required: ['class'],
+  },
+  start(core: NativeCore): void {
+    const info = findJava();
+    const plugin = openjdkPlugin(info);
+    const classes = openjdkHelperClasses(info);
+    const config = [`libjvm=${info.libjvm}`, `classes=${classes}`, ...jvmOptions().map((o) => `option=${o}`)];
+    core.loadPlugin(this.id, plugin, config.join('\n'));
+  },
+  entityName(items: PathItem[]): string {
+    const cls = pathValue(items, 'class') ?? '?';
+    const member = pathValue(items, 'callable') ?? pathValue(items, 'field') ?? '?';
+    return `${cls}.${member}`;
+  },
+  modulePath(path: string): string {
+    const parts = path.split(';').map((p) => p.trim()).filter((p) => p !== '');
+    if (parts.length === 0) throw new MetaFFIError(`openjdk module path '${path}' names no jar or class folder`);
+    return parts.map((p) => {
+      if (JDK_NAMES.test(p)) return p;
+      const abs = isAbsolute(p) ? p : resolve(p);
+      if (!existsSync(abs)) {
+        throw new MetaFFIError(`openjdk module path: no such jar or class folder: ${p}` +
+          (abs !== p ? ` (${abs})` : '') + '; module paths are .jar files and class folders joined with \';\'');
+      }
+      const st = statSync(abs);
+      if (!st.isDirectory() && !/\.(jar|zip)$/i.test(abs)) {
+        throw new MetaFFIError(`openjdk module path: ${p} is neither a .jar file nor a class folder`);
+      }
+      return abs;
+    }).join(';');
+  },
+};
