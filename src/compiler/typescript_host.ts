@@ -410,7 +410,8 @@ class Generator {
   // ----- overloads
 
   /** Emit one callable or an overload set (TS overload signatures and a dispatching body). */
-  emitCallables(lines: string[], ind: string, head: string, group: Callable[], selfExpr: string | null, kind: 'function' | 'method' | 'ctor'): void {
+  emitCallables(lines: string[], ind: string, head: string, group: Callable[], selfExpr: string | null,
+    kind: 'function' | 'method' | 'ctor', displayName: string): void {
     const sigRet = (c: Callable): string => (kind === 'ctor' ? '' : `: ${this.retType(c.rets)}`);
     if (group.length === 1) {
       const c = group[0]!;
@@ -445,8 +446,9 @@ class Generator {
       lines.push(`${ind}  }`);
     }
     this.usesTypeError = true;
-    const expected = ordered.map((c) => `(${c.params.map((p) => this.tsType(p, true)).join(', ')})`).join(' or ');
-    lines.push(`${ind}  throw new TypeError(\`${escapeTemplate(group[0]!.fn.name)}: no overload takes (\${describeArgs(args)}); ` +
+    const expected = [...new Set(ordered.map((c) => `(${c.params.map((p) => this.tsType(p, true)).join(', ')})`))].join(' or ');
+    const shown = kind === 'ctor' ? `new ${displayName}` : displayName;
+    lines.push(`${ind}  throw new TypeError(\`${escapeTemplate(shown)}: no overload takes (\${describeArgs(args)}); ` +
       `expected ${escapeTemplate(expected)}\`);`);
     lines.push(`${ind}}`);
   }
@@ -519,7 +521,7 @@ class Generator {
 
     for (const [id, group] of functionGroups) {
       body.push('');
-      this.emitCallables(body, '', `export function ${functionNames.get(id)!}`, group, null, 'function');
+      this.emitCallables(body, '', `export function ${functionNames.get(id)!}`, group, null, 'function', functionNames.get(id)!);
     }
 
     // the entity table and bindModuleToCode (written first: they decide the imports)
@@ -563,9 +565,14 @@ class Generator {
       lines.push('');
       this.doc(lines, '', moduleDoc);
     }
-    const imports = ['MetaFFIError', 'MetaFFIHandle', 'MetaFFIRuntime'];
-    if (this.usesTypeInfo) imports.push('MetaFFITypeInfo');
-    imports.push('MetaFFITypes as T', 'type MetaFFICallable', 'type MetaFFIModule');
+    // Import what the code uses (tsc --noUnusedLocals stays quiet).
+    const rest = [...bind, ...body, ...globalLines, ...classLines].join('\n');
+    const imports = ['MetaFFIError'];
+    if (/\bMetaFFIHandle\b/.test(rest)) imports.push('MetaFFIHandle');
+    imports.push('MetaFFIRuntime');
+    if (/\bMetaFFITypeInfo\b/.test(rest)) imports.push('MetaFFITypeInfo');
+    if (/\bT\.metaffi_/.test(rest)) imports.push('MetaFFITypes as T');
+    imports.push('type MetaFFICallable', 'type MetaFFIModule');
     lines.push(`import { ${imports.join(', ')} } from 'metaffi';`);
     lines.push('');
     lines.push(`/** The runtime the module runs in, unless bindModuleToCode is given another. */`);
@@ -615,7 +622,7 @@ class Generator {
     const ctors = c.constructors.map((k, i) => this.callable(k, `${cls}_new${c.constructors.length > 1 ? i + 1 : ''}`, false));
     lines.push('');
     if (ctors.length > 0) {
-      this.emitCallables(lines, '  ', 'constructor', ctors, null, 'ctor');
+      this.emitCallables(lines, '  ', 'constructor', ctors, null, 'ctor', cls);
     } else {
       lines.push(`  /** ${cls} objects come from the module's functions; use ${cls}.fromHandle to wrap one. */`);
       lines.push('  private constructor(handle: MetaFFIHandle) {');
@@ -688,7 +695,8 @@ class Generator {
       const wanted = key.slice(2);
       const name = instance ? members.take(wanted) : statics.take(wanted);
       lines.push('');
-      this.emitCallables(lines, '  ', `${instance ? '' : 'static '}${name}`, group, instance ? 'this.handle' : null, 'method');
+      this.emitCallables(lines, '  ', `${instance ? '' : 'static '}${name}`, group, instance ? 'this.handle' : null, 'method',
+        `${cls}.${name}`);
     }
 
     lines.push('');
