@@ -7,7 +7,7 @@ import { validateIdl } from './json.js';
 import type { IdlDefinition } from './schema.js';
 
 /** The JDK tools: JAVA_HOME/bin, else `java`/`javac` on PATH. */
-export function findJdkTool(tool: 'java' | 'javac'): string {
+export function findJdkTool(tool: 'java' | 'javac' | 'jar'): string {
   const home = process.env.JAVA_HOME;
   if (home && home.trim() !== '') {
     const exe = join(home, 'bin', tool);
