@@ -210,7 +210,7 @@ class Generator {
   tsType(a: ArgInfo, input: boolean): string {
     const d = a.dims;
     let t = this.tsBase(a, input);
-    if (d === 0) return a.arg.is_optional && a.cls && !input ? `${t} | null` : t;
+    if (d === 0) return a.arg.is_optional && a.cls ? `${t} | null` : t;
     const needsParens = t.includes('|') || t.includes('=>');
     let arr = (needsParens ? `(${t})` : t) + '[]'.repeat(d);
     if (input) {
@@ -768,7 +768,7 @@ function defaultValue(p: ArgInfo): string | undefined {
     case 'string8': case 'string16': case 'string32': case 'char8': case 'char16': case 'char32':
       return typeof v === 'string' ? JSON.stringify(v) : undefined;
     case 'any': return v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
-    case 'null': return v === null ? 'null' : undefined;
+    case 'null': case 'handle': return v === null ? 'null' : undefined;
     default: return undefined;
   }
 }

@@ -27,6 +27,7 @@ assert.equal(geometry.Shout('go'), 'GO');
 const r: Rect = geometry.NewRect(2, 3);
 assert.ok(r instanceof Rect);
 assert.equal(r.Area(), 6);
+assert.equal(new Rect(5, 1).Area(), 5);
 r.Width = 4;
 assert.equal(r.Width, 4);
 assert.equal(r.Rename('a'), '');

@@ -60,6 +60,9 @@ assert.equal(Point.dims, 3);
 // objects in and out: arrays of them, None as null
 assert.equal(shapes.find([p, moved], 'q')?.label, 'q(6, 8)');
 assert.equal(shapes.find([p], 'zzz'), null);
+assert.equal(shapes.describe(), 'nothing');
+assert.equal(shapes.describe(null), 'nothing');
+assert.equal(shapes.describe(moved), 'q(7, 9)');
 assert.equal(p.release_(), 'released q');
 // module attributes
 assert.equal(shapes.getGREETING(), 'hello');
