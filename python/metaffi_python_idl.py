@@ -40,8 +40,14 @@ def arg(name, type_, dims=0, alias="", optional=False, tags=None, comment=""):
             "tags": tags or {}, "dimensions": dims, "is_optional": optional}
 
 
+def belongs(obj, module):
+    """Defined in the module, or in a submodule of the package (and exported by it)."""
+    name = getattr(obj, "__module__", None)
+    return isinstance(name, str) and (name == module.__name__ or name.startswith(module.__name__ + "."))
+
+
 def alias_of(cls, module):
-    if getattr(cls, "__module__", None) == module.__name__:
+    if belongs(cls, module):
         return cls.__qualname__
     return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', getattr(cls, '__name__', '?'))}"
 
@@ -239,7 +245,7 @@ def value_type(value, module):
         return ("string8", 0, "str", False)
     if isinstance(value, (bytes, bytearray)):
         return ("uint8", 1, type(value).__name__, False)
-    if inspect.isclass(type(value)) and type(value).__module__ == module.__name__:
+    if belongs(type(value), module):
         return ("handle", 0, type(value).__qualname__, False)
     return ("any", 0, type(value).__name__, False)
 
@@ -342,6 +348,9 @@ def extract_class(cls, module):
         elif inspect.isfunction(raw):
             c["methods"].extend(functions_for(n, raw, {"callable": f"{qual}.{n}", "instance_required": "true"},
                                               module, owner=cls, self_param=True))
+        elif inspect.ismemberdescriptor(raw) or inspect.isgetsetdescriptor(raw):
+            if n not in instance_names:
+                instance_names.append(n)  # __slots__ and C-level attributes: per object
         elif inspect.isclass(raw) or callable(raw):
             continue
         elif n not in instance_names:
@@ -369,7 +378,7 @@ def extract(spec):
         if not hasattr(module, n):
             continue
         obj = getattr(module, n)
-        defined_here = getattr(obj, "__module__", None) == module.__name__
+        defined_here = belongs(obj, module)
         if inspect.isclass(obj):
             if defined_here:
                 mod["classes"].append(extract_class(obj, module))

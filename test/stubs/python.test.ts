@@ -143,9 +143,19 @@ describe('Python stubs', () => {
     cpSync(fixture('python', 'guest_pkg'), join(dir, 'guest_pkg'), { recursive: true });
     const idl = idlOf(join(dir, 'guest_pkg'));
     assert.equal(idl.idl_source, 'guest_pkg');
+    assert.deepEqual(idl.modules[0]!.functions.map((f) => f.name), ['area'], 'what the package exports from its submodules');
+    assert.deepEqual(idl.modules[0]!.globals.map((g) => g.name), ['VERSION']);
     const r = metaffiOk(['-c', '--idl', join(dir, 'guest_pkg'), '-h', 'typescript', '-h', 'ts', '-o', dir]);
     assert.equal(r.stderr.match(/wrote/g)?.length, 1);
+    writeFileSync(join(dir, 'use_pkg.ts'), `
+import { area, bindModuleToCode, getVERSION } from './guest_pkg_MetaFFIHost.js';
+bindModuleToCode(process.argv[2]!);
+console.log(area(2, 3), getVERSION());
+`);
     typeCheck(dir);
+    const run = runProgram(dir, 'use_pkg', [join(dir, 'guest_pkg')]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), '6 1.2.3');
   });
 
   it('reports modules that fail to import, and missing sources', () => {
