@@ -43,9 +43,11 @@ function extractorClassDir(): string {
  */
 export function extractJavaIdl(source: string): IdlDefinition {
   const spec = source.split(';').filter((s) => s.trim() !== '').map((s) => resolve(s)).join(';');
+  const java = findJdkTool('java');
+  const classes = extractorClassDir();
   let out: string;
   try {
-    out = execFileSync(findJdkTool('java'), ['-cp', extractorClassDir(), 'MetaFFIJavaIdl', spec], {
+    out = execFileSync(java, ['-cp', classes, 'MetaFFIJavaIdl', spec], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
     });
   } catch (e) {

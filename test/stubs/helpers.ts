@@ -12,9 +12,9 @@ export interface Run {
 }
 
 /** The `metaffi` command of this checkout (dist/cli/main.js), run in `cwd`. */
-export function metaffi(args: string[], cwd: string = repoRoot): Run {
+export function metaffi(args: string[], cwd: string = repoRoot, env: NodeJS.ProcessEnv = process.env): Run {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
-    cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+    cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -34,12 +34,16 @@ export function workDir(name: string): string {
   return dir;
 }
 
-/** Type-check (and compile to out/) every .ts file of `dir` with `tsc --strict`. */
+/** Type-check (and compile to out/) every .ts file of `dir` with `tsc --strict`, plus the
+ * stricter checks projects often turn on, so the stubs fit into such projects too. */
 export function typeCheck(dir: string): void {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022', lib: ['ES2023', 'ESNext.Disposable'], module: 'NodeNext', moduleResolution: 'NodeNext',
-      strict: true, noUnusedLocals: true, types: ['node'], outDir: 'out', rootDir: '.', skipLibCheck: false,
+      strict: true, noUnusedLocals: true, noUnusedParameters: true, noImplicitReturns: true,
+      noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, noImplicitOverride: true,
+      noPropertyAccessFromIndexSignature: true, verbatimModuleSyntax: true,
+      types: ['node'], outDir: 'out', rootDir: '.', skipLibCheck: false,
     },
     include: ['*.ts'],
   }, null, 2));

@@ -84,6 +84,12 @@ describe('Java stubs', () => {
     typeCheck(fromJar);
   });
 
+  it('says which JDK it looked for when there is none', () => {
+    const r = metaffi(['--idl', calcSource, '--print-idl'], undefined, { ...process.env, JAVA_HOME: '/nonexistent/jdk' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /java not found: JAVA_HOME=\/nonexistent\/jdk has no bin\/java; point JAVA_HOME to a JDK/);
+  });
+
   it('reports Java sources that do not compile', () => {
     const dir = workDir('java-bad');
     const bad = join(dir, 'Bad.java');
