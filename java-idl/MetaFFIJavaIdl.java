@@ -179,6 +179,18 @@ public final class MetaFFIJavaIdl {
                 options.add("-classpath");
                 options.add(cp.toString());
             }
+            // The source roots (from each file's package), so classes the sources use from
+            // sibling files compile along with them.
+            StringBuilder sourcePath = new StringBuilder();
+            for (Path src : sources) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", java.util.regex.Pattern.MULTILINE)
+                        .matcher(Files.readString(src));
+                Path root = src.getParent();
+                if (m.find()) for (int i = 0; i < m.group(1).split("\\.").length && root.getParent() != null; i++) root = root.getParent();
+                sourcePath.append(sourcePath.length() > 0 ? File.pathSeparator : "").append(root);
+            }
+            options.add("-sourcepath");
+            options.add(sourcePath.toString());
             Iterable<? extends JavaFileObject> units = fm.getJavaFileObjectsFromPaths(sources);
             JavacTask task = (JavacTask) javac.getTask(null, fm, diagnostics, options, null, units);
             Iterable<? extends Element> analyzed = task.analyze();

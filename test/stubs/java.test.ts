@@ -48,6 +48,8 @@ describe('Java stubs', () => {
     assert.equal(field('START').setter, null, 'final fields have no setter');
     assert.equal(field('made').comment, 'How many calculators were made.');
     assert.equal(calcClass(idl, 'com.example.Calc$Memo').comment, 'A nested class.');
+    // a class of a sibling source that Calc.java uses is compiled and read too
+    assert.deepEqual(calcClass(idl, 'com.example.Receipt').fields.map((f) => [f.name, f.type, f.setter]), [['total', 'int64', null]]);
   });
 
   it('extracts class folders and jars (parameter names where the class files keep them)', () => {
@@ -62,7 +64,7 @@ describe('Java stubs', () => {
     assert.equal(fromJar.idl_source, 'calc');
     assert.deepEqual(calcClass(fromJar).methods.find((m) => m.name === 'addToMemory')!.parameters.map((p) => p.name),
       ['this_instance', 'value']);
-    assert.deepEqual(fromJar.modules[0]!.classes.map((c) => c.name), ['com.example.Calc', 'com.example.Calc$Memo']);
+    assert.deepEqual(fromJar.modules[0]!.classes.map((c) => c.name), ['com.example.Calc', 'com.example.Calc$Memo', 'com.example.Receipt']);
   });
 
   it('generates stubs with overloads that type-check under --strict', () => {

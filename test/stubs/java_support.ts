@@ -11,7 +11,8 @@ export const calcSource = fixture('stubs', 'java', 'com', 'example', 'Calc.java'
 /** Compile Calc.java into `dir` (a class folder); with -parameters when `names` is true. */
 export function compileCalc(dir: string, names: boolean): string {
   mkdirSync(dir, { recursive: true });
-  execFileSync(findJdkTool('javac'), [...(names ? ['-parameters'] : []), '-d', dir, calcSource], { stdio: 'pipe' });
+  execFileSync(findJdkTool('javac'), [...(names ? ['-parameters'] : []), '-d', dir, '-sourcepath', fixture('stubs', 'java'), calcSource],
+    { stdio: 'pipe' });
   return dir;
 }
 
@@ -25,7 +26,7 @@ export function jarOf(classes: string, jar: string): string {
  * fields, nested classes, callbacks. */
 export const calcProgram = `
 import { strict as assert } from 'node:assert';
-import { bindModuleToCode, Calc, Calc_Memo } from './Calc_MetaFFIHost.js';
+import { bindModuleToCode, Calc, Calc_Memo, Receipt } from './Calc_MetaFFIHost.js';
 
 bindModuleToCode(process.argv[2]!);
 const c = new Calc();
@@ -37,6 +38,9 @@ assert.equal(c.addToMemory(1), 8);
 const copy: Calc = d.copy();
 assert.ok(copy instanceof Calc);
 assert.equal(copy.memory, 42);
+const receipt: Receipt = d.receipt();
+assert.equal(receipt.text(), 'total 42');
+assert.equal(receipt.total, 42);
 const i: number = Calc.add(2, 3);
 assert.equal(i, 5);
 assert.equal(Calc.add(0.5, 0.25), 0.75);
