@@ -251,7 +251,7 @@ class Generator {
     const constant = `T.metaffi_${c}${a.dims > 0 ? '_array' : ''}_type`;
     if (!keepAlias && a.dims <= 1) return constant;
     this.usesTypeInfo = true;
-    return `new MetaFFITypeInfo(${constant}, ${keepAlias ? JSON.stringify(alias) : 'undefined'}${a.dims > 1 ? `, ${a.dims}` : ''})`;
+    return `new MetaFFITypeInfo(${constant}, ${keepAlias ? quote(alias) : 'undefined'}${a.dims > 1 ? `, ${a.dims}` : ''})`;
   }
 
   // ----- entities
@@ -416,7 +416,7 @@ class Generator {
     if (group.length === 1) {
       const c = group[0]!;
       this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
-      lines.push(`${ind}${head}(${this.paramList(c)})${sigRet(c)} {`);
+      lines.push(...wrapSignature(ind, head, this.paramList(c), `${sigRet(c)} {`));
       if (kind === 'ctor') lines.push(...this.ctorBody(c, ind + '  '));
       else lines.push(...this.callBody(c, selfExpr, ind + '  '));
       lines.push(`${ind}}`);
@@ -432,7 +432,7 @@ class Generator {
       seen.add(sig);
       if (c.fn.comment !== lastDoc) this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
       lastDoc = c.fn.comment;
-      lines.push(`${ind}${sig}`);
+      lines.push(...wrapSignature(ind, head, this.paramList(c, true), `${sigRet(c)};`));
     }
     const retUnion = kind === 'ctor' ? '' : `: ${[...new Set(ordered.map((c) => this.retType(c.rets)))].join(' | ')}`;
     lines.push(`${ind}${head}(...args: unknown[])${retUnion} {`);
@@ -528,7 +528,7 @@ class Generator {
     const bind: string[] = [];
     bind.push('');
     bind.push('const notBound: MetaFFICallable = () => {');
-    bind.push(`  throw new MetaFFIError(${JSON.stringify(`${this.moduleName}_MetaFFIHost: call bindModuleToCode(modulePath) before using it`)});`);
+    bind.push(`  throw new MetaFFIError(${quote(`${this.moduleName}_MetaFFIHost: call bindModuleToCode(modulePath) before using it`)});`);
     bind.push('};');
     bind.push('');
     bind.push('/** The foreign entities, loaded once by bindModuleToCode. */');
@@ -548,7 +548,9 @@ class Generator {
     for (const e of this.entities) {
       const ps = e.params.length ? `[${e.params.map((p) => this.typeSpec(p)).join(', ')}]` : 'null';
       const rs = e.rets.length ? `[${e.rets.map((p) => this.typeSpec(p)).join(', ')}]` : 'null';
-      bind.push(`  entities.${e.key} = module.loadEntity(${JSON.stringify(e.path)}, ${ps}, ${rs});`);
+      const line = `  entities.${e.key} = module.loadEntity(${quote(e.path)}, ${ps}, ${rs});`;
+      if (line.length <= MAX_LINE) bind.push(line);
+      else bind.push(`  entities.${e.key} = module.loadEntity(${quote(e.path)},`, `    ${ps},`, `    ${rs});`);
     }
     bind.push('  return module;');
     bind.push('}');
@@ -576,7 +578,7 @@ class Generator {
     lines.push(`import { ${imports.join(', ')} } from 'metaffi';`);
     lines.push('');
     lines.push(`/** The runtime the module runs in, unless bindModuleToCode is given another. */`);
-    lines.push(`export const runtimeName = ${JSON.stringify(this.runtime)};`);
+    lines.push(`export const runtimeName = ${quote(this.runtime)};`);
     lines.push(...bind);
     lines.push(...body, ...globalLines, ...classLines);
     return lines.join('\n') + '\n';
@@ -766,11 +768,43 @@ function defaultValue(p: ArgInfo): string | undefined {
       return typeof v === 'number' ? String(v) : undefined;
     case 'bool': return typeof v === 'boolean' ? String(v) : undefined;
     case 'string8': case 'string16': case 'string32': case 'char8': case 'char16': case 'char32':
-      return typeof v === 'string' ? JSON.stringify(v) : undefined;
-    case 'any': return v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
+      return typeof v === 'string' ? quote(v) : undefined;
+    case 'any': return typeof v === 'string' ? quote(v) : v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
     case 'null': case 'handle': return v === null ? 'null' : undefined;
     default: return undefined;
   }
+}
+
+const MAX_LINE = 120;
+
+/** A string literal in single quotes. */
+function quote(s: string): string {
+  return `'${s.replace(/[\\']/g, (m) => '\\' + m).replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+}
+
+/** `head(params)tail`, or one parameter a line when that is too long. */
+function wrapSignature(ind: string, head: string, params: string, tail: string): string[] {
+  const one = `${ind}${head}(${params})${tail}`;
+  if (one.length <= MAX_LINE || params === '') return [one];
+  return [`${ind}${head}(`, ...splitParams(params).map((p) => `${ind}  ${p},`), `${ind})${tail}`];
+}
+
+/** Split a parameter list at its top-level commas. */
+function splitParams(params: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < params.length; i++) {
+    const ch = params[i];
+    if (ch === '(' || ch === '[' || ch === '{' || ch === '<') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}' || (ch === '>' && params[i - 1] !== '=')) depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(params.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(params.slice(start).trim());
+  return out;
 }
 
 function escapeTemplate(s: string): string {

@@ -72,9 +72,9 @@ describe('IDL JSON and the TypeScript host compiler', () => {
     const stub = readFileSync(join(dir, 'guest_MetaFFIHost.ts'), 'utf8');
     // module and package are not part of entity paths; Go field accessors take the object
     assert.doesNotMatch(stub, /module=|package=/);
-    assert.match(stub, /"field=SomeClass\.Name,instance_required,getter", \[T\.metaffi_handle_type\], \[T\.metaffi_string8_type\]/);
-    assert.match(stub, /"global=FiveSeconds,setter", \[T\.metaffi_int64_type\], null/);
-    assert.match(stub, /"callable=TestMap\.Get,instance_required"/);
+    assert.match(stub, /'field=SomeClass\.Name,instance_required,getter',\s+\[T\.metaffi_handle_type\],\s+\[T\.metaffi_string8_type\]/);
+    assert.match(stub, /'global=FiveSeconds,setter',\s+\[T\.metaffi_int64_type\],\s+null/);
+    assert.match(stub, /'callable=TestMap\.Get,instance_required'/);
     assert.match(stub, /export function GetSomeClasses\(\): SomeClass\[\] \{/);
     assert.match(stub, /export function Make3DArray\(\): \(number \| bigint\)\[\]\[\]\[\] \{/);
     writeFileSync(join(dir, 'use_guest.ts'), program);
@@ -90,7 +90,7 @@ describe('IDL JSON and the TypeScript host compiler', () => {
     assert.match(stub, /constructor\(owner: string\) \{\n    this\.handle = entities\.Cart_new\(owner\) as MetaFFIHandle;/);
     assert.match(stub, /export function Total\(carts: readonly Cart\[\]\): number \{\n  return entities\.Total\(carts\.map\(\(x\) => x\.handle\)\) as number;/);
     assert.match(stub, /export function getTaxRate\(\): number/);
-    assert.match(stub, /"callable=NewCart", \[T\.metaffi_string8_type\], \[T\.metaffi_handle_type\]/);
+    assert.match(stub, /'callable=NewCart',\s+\[T\.metaffi_string8_type\],\s+\[T\.metaffi_handle_type\]/);
     writeFileSync(join(dir, 'use_shop.ts'), `
 import { bindModuleToCode, Cart, NewCart, Total, getTaxRate, setTaxRate } from './shop_MetaFFIHost.js';
 export function shop(path: string): number {
