@@ -122,6 +122,13 @@ export function shop(path: string): number {
     assert.match(bad('c.json', JSON.stringify(wrongType)),
       /modules\[0\] \(shop\)\.functions\[0\] \(NewCart\)\.parameters\[0\]\.type: 'int65' is not a MetaFFI type/);
     assert.throws(() => readIdlJson(join(dir, 'missing.json')), /cannot read .*missing\.json/);
+    // sources that are not a module of any kind
+    writeFileSync(join(dir, 'notes.txt'), 'hello');
+    const txt = metaffi(['-c', '--idl', join(dir, 'notes.txt'), '-h', 'typescript', '-o', dir]);
+    assert.equal(txt.status, 1);
+    assert.match(txt.stderr, /unsupported source .*notes\.txt: expected a \.py file or package/);
+    const empty = workDir('json-empty');
+    assert.match(metaffi(['--idl', empty, '--print-idl']).stderr, /cannot tell what .*json-empty holds/);
   });
 
   it('renames names that are not TS identifiers, and refuses impossible ones', () => {
