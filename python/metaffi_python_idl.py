@@ -187,7 +187,9 @@ def functions_for(name, fn, path, module, owner=None, self_param=False, comment=
             named = "options"
     ret_hint = hints.get("return", sig.return_annotation)
     rets = []
-    if ret_hint is not None and ret_hint is not type(None):
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        rets.append(arg("ret", "any", 0, "coroutine"))  # the coroutine object itself
+    elif ret_hint is not None and ret_hint is not type(None):
         origin, args = typing.get_origin(ret_hint), typing.get_args(ret_hint)
         if origin is tuple and len(args) > 1 and args[1] is not Ellipsis:
             for i, a in enumerate(args):
@@ -348,7 +350,8 @@ def extract_class(cls, module):
         elif inspect.isfunction(raw):
             c["methods"].extend(functions_for(n, raw, {"callable": f"{qual}.{n}", "instance_required": "true"},
                                               module, owner=cls, self_param=True))
-        elif inspect.ismemberdescriptor(raw) or inspect.isgetsetdescriptor(raw):
+        elif (inspect.ismemberdescriptor(raw) or inspect.isgetsetdescriptor(raw)
+              or isinstance(raw, types.DynamicClassAttribute) or not hasattr(cls, n)):
             if n not in instance_names:
                 instance_names.append(n)  # __slots__ and C-level attributes: per object
         elif inspect.isclass(raw) or callable(raw):
@@ -356,10 +359,12 @@ def extract_class(cls, module):
         elif n not in instance_names:
             class_attrs.append(n)
     for n, hint in init_assigned(cls).items():
-        if public(n) and n not in instance_names and n not in ordered:
+        if not public(n) or (n in ordered and n not in instance_names):
+            continue
+        if n not in instance_names:
             instance_names.append(n)
-            if hint is not inspect.Parameter.empty:
-                annotations[n] = hint
+        if hint is not inspect.Parameter.empty and n not in annotations:
+            annotations[n] = hint
     c["fields"].extend(attribute_fields(qual, class_attrs, cls, module, False, cls, annotations))
     c["fields"].extend(attribute_fields(qual, instance_names, cls, module, True, cls, annotations))
     return c

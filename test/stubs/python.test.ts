@@ -138,6 +138,34 @@ describe('Python stubs', () => {
     assert.equal(run.stdout.trim(), 'shapes: all calls returned the expected values');
   });
 
+  it('handles dataclasses, enums, __slots__, subclasses and keyword-only parameters', () => {
+    const dir = workDir('python-records');
+    const records = fixture('stubs', 'python', 'records.py');
+    metaffiOk(['-c', '--idl', records, '-h', 'typescript', '-o', dir]);
+    writeFileSync(join(dir, 'use_records.ts'), `
+import { strict as assert } from 'node:assert';
+import { bindModuleToCode, Color, Item, Slotted, Sub, mixed, pos_only } from './records_MetaFFIHost.js';
+bindModuleToCode(process.argv[2]!);
+const i = new Item('a', 2);
+assert.equal(i.total(3), 6);
+assert.deepEqual(i.tags, []);
+i.tags = ['x'];
+assert.deepEqual(new Item('b', 1, ['t']).tags, ['t']);
+assert.equal(Color.RED.name, 'RED');
+assert.equal(Color.GREEN.value, 2);
+assert.equal(new Slotted(1, 2).b, 2);
+assert.equal(new Sub('s').extra(), null);
+assert.equal(mixed(1, {}, [i]).name, 'RED');
+assert.equal(pos_only(1, 2), 4);
+assert.equal(pos_only(1, 2, { c: 10 }), 13);
+console.log('records ok');
+`);
+    typeCheck(dir);
+    const run = runProgram(dir, 'use_records', [records]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'records ok');
+  });
+
   it('reads packages and writes several hosts once', () => {
     const dir = workDir('python-pkg');
     cpSync(fixture('python', 'guest_pkg'), join(dir, 'guest_pkg'), { recursive: true });
