@@ -294,8 +294,9 @@ public final class MetaFFIJavaIdl {
     private static JType map(Class<?> c) {
         if (c.isArray()) {
             JType inner = map(c.getComponentType());
-            if (inner.type.equals("callable")) inner = new JType("handle", c.getComponentType().getName(), 0);
-            return new JType(inner.type, inner.alias, inner.dims + 1);
+            String type = inner.type.equals("callable") ? "handle" : inner.type;
+            // the alias names the whole Java type (java.lang.String[]), which picks the overload
+            return new JType(type, c.getTypeName(), inner.dims + 1);
         }
         String n = c.getName();
         switch (n) {

@@ -443,10 +443,12 @@ class Generator {
       const casted: Callable = { ...c, params: c.params.map((p, i) => ({ ...p, id: `args[${i}] as ${this.tsType(p, true)}` })) };
       if (kind === 'ctor') lines.push(...this.ctorBody(casted, ind + '    '), `${ind}    return;`);
       else lines.push(...this.callBody(casted, selfExpr, ind + '    '));
+      if (kind !== 'ctor' && c.rets.length === 0) lines.push(`${ind}    return;`);
       lines.push(`${ind}  }`);
     }
     this.usesTypeError = true;
-    const expected = [...new Set(ordered.map((c) => `(${c.params.map((p) => this.tsType(p, true)).join(', ')})`))].join(' or ');
+    const forms = [...new Set(ordered.map((c) => `(${c.params.map((p) => this.tsType(p, true)).join(', ')})`))];
+    const expected = forms.length <= 8 ? forms.join(' or ') : `one of ${forms.length} forms, such as ${forms.slice(0, 4).join(' or ')}`;
     const shown = kind === 'ctor' ? `new ${displayName}` : displayName;
     lines.push(`${ind}  throw new TypeError(\`${escapeTemplate(shown)}: no overload takes (\${describeArgs(args)}); ` +
       `expected ${escapeTemplate(expected)}\`);`);

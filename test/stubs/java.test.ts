@@ -36,7 +36,7 @@ describe('Java stubs', () => {
     assert.equal(add.comment, 'Add to the memory; returns the new value.');
     const reduce = calc.methods.find((m) => m.name === 'reduce')!;
     assert.deepEqual(reduce.parameters.map((p) => [p.type, p.dimensions, p.type_alias]),
-      [['int32', 1, 'int'], ['callable', 0, 'java.util.function.IntBinaryOperator']]);
+      [['int32', 1, 'int[]'], ['callable', 0, 'java.util.function.IntBinaryOperator']]);
     const words = calc.methods.find((m) => m.name === 'words')!;
     assert.deepEqual(words.return_values.map((p) => [p.type, p.type_alias]), [['handle', 'java.util.List']], 'generics erased');
     assert.equal(calc.methods.find((m) => m.name === 'identity')!.return_values[0]!.type, 'any');

@@ -31,6 +31,9 @@ assert.equal(shapes.total(), 0);
 assert.equal(shapes.wrap('x'), '<x>');
 assert.equal(shapes.wrap('x', ['[', ']']), '[x]');
 assert.equal(shapes.wrap('x', ['(', ')'], 2), '((x))');
+shapes.note('a');
+shapes.note('b', []);
+assert.deepEqual(shapes.notes(), ['a']);
 // callbacks, several return values, untyped code, renamed names
 assert.equal(shapes.apply((x: number) => x * 10, 4), 40);
 const [lo, hi] = shapes.min_max([5, -1, 9]);
