@@ -1,10 +1,10 @@
 /** The Java fixture of the stubs tests and the programs that use its stubs. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findJdkTool } from '../../src/idl/java.js';
-import { fixture } from '../support/fixtures.js';
+import { fixture, repoRoot } from '../support/fixtures.js';
 
 export const calcSource = fixture('stubs', 'java', 'com', 'example', 'Calc.java');
 
@@ -73,4 +73,17 @@ export const calcExpected = 'calc: all calls returned the expected values';
 
 export function classFolder(dir: string): string {
   return join(dir, 'classes');
+}
+
+/** log4j-api and log4j-core 2.21.1, fetched once with Maven into build/deps/stubs-log4j. */
+export function log4jJars(): { api: string; core: string } {
+  const dir = join(repoRoot, 'build', 'deps', 'stubs-log4j');
+  const jar = (name: string) => join(dir, `${name}-2.21.1.jar`);
+  for (const name of ['log4j-api', 'log4j-core']) {
+    if (existsSync(jar(name))) continue;
+    mkdirSync(dir, { recursive: true });
+    execFileSync('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=org.apache.logging.log4j:${name}:2.21.1`,
+      `-DoutputDirectory=${dir}`], { cwd: dir, stdio: 'pipe' });
+  }
+  return { api: jar('log4j-api'), core: jar('log4j-core') };
 }
