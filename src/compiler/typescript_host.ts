@@ -164,12 +164,11 @@ class Generator {
   readonly runtime: string;
   readonly out: string[] = [];
   readonly entities: EntityRef[] = [];
-  readonly entityScope = new Scope();
+  readonly entityScope = new Scope(['__proto__']);
   readonly topScope = new Scope(TOP_LEVEL_TAKEN);
   readonly classes: ClassInfo[] = [];
   readonly byAlias = new Map<string, ClassInfo>();
   readonly moduleName: string;
-  usesTypeInfo = false;
   usesTypeError = false;
 
   constructor(idl: IdlDefinition) {
@@ -250,7 +249,6 @@ class Generator {
       !PLAIN_ALIASES.has(alias);
     const constant = `T.metaffi_${c}${a.dims > 0 ? '_array' : ''}_type`;
     if (!keepAlias && a.dims <= 1) return constant;
-    this.usesTypeInfo = true;
     return `new MetaFFITypeInfo(${constant}, ${keepAlias ? quote(alias) : 'undefined'}${a.dims > 1 ? `, ${a.dims}` : ''})`;
   }
 
@@ -824,8 +822,6 @@ function classAliases(c: IdlClass): string[] {
   const out = [c.name];
   const fq = c.entity_path?.class;
   if (fq) out.push(fq, fq.replace(/\$/g, '.'));
-  const q = c.tags.qualified_name;
-  if (q) out.push(q);
   return out;
 }
 
