@@ -127,6 +127,12 @@ interface ArgInfo {
   dims: number;
   /** The generated class of a handle of a known class. */
   cls?: ClassInfo;
+  /** How a callable's parameter is passed: as it is, with a TS default value, as the rest
+   * parameter (Python *args), as an array before the named arguments, or as the object of
+   * named arguments (Python keyword-only parameters and **kwargs). */
+  role?: 'plain' | 'default' | 'rest' | 'varargs' | 'named';
+  /** The TS default value (role 'default'). */
+  def?: string;
 }
 
 interface ClassInfo {
@@ -297,45 +303,48 @@ class Generator {
     }
     const params = visible.map((p) => this.argInfo(p, scope, 'parameter'));
     const rets = fn.return_values.map((p) => this.argInfo(p, null, 'return value'));
-    return {
-      fn, entity, params, rets, instance,
-      varargs: fn.entity_path.varargs === 'true',
-      namedArgs: fn.entity_path.named_args === 'true',
-    };
+    const varargs = fn.entity_path.varargs === 'true';
+    const namedArgs = fn.entity_path.named_args === 'true';
+    const n = params.length;
+    params.forEach((p, i) => {
+      if (namedArgs && i === n - 1) p.role = 'named';
+      else if (varargs && i === n - 1 - (namedArgs ? 1 : 0)) p.role = namedArgs ? 'varargs' : 'rest';
+      else p.role = 'plain';
+    });
+    // Literal defaults count only in the optional tail (TS wants them there too).
+    for (let i = n - 1; i >= 0; i--) {
+      const p = params[i]!;
+      if (p.role !== 'plain') continue;
+      const def = p.arg.is_optional ? defaultValue(p) : undefined;
+      if (def === undefined) break;
+      p.role = 'default';
+      p.def = def;
+    }
+    return { fn, entity, params, rets, instance, varargs, namedArgs };
   }
 
   // ----- pieces of code
 
   /** The TS parameter list of a callable. */
   paramList(c: Callable, signatureOnly = false): string {
-    const parts: string[] = [];
-    const n = c.params.length;
-    c.params.forEach((p, i) => {
-      const isVarargs = c.varargs && i === n - 1 - (c.namedArgs ? 1 : 0);
-      const isNamed = c.namedArgs && i === n - 1;
+    return c.params.map((p) => {
       const element: ArgInfo = { ...p, dims: Math.max(p.dims - 1, 0) };
       const elementType = p.dims > 0 ? this.tsType(element, true) : 'unknown';
-      const rest = /[|=]/.test(elementType) ? `(${elementType})[]` : `${elementType}[]`;
-      if (isVarargs && !c.namedArgs) {
-        parts.push(`...${p.id}: ${rest}`);
-      } else if (isVarargs) {
-        parts.push(`${p.id}${signatureOnly ? '?' : ''}: readonly ${rest}${signatureOnly ? '' : ' = []'}`);
-      } else if (isNamed) {
-        parts.push(signatureOnly ? `${p.id}?: Record<string, unknown>` : `${p.id}: Record<string, unknown> = {}`);
-      } else {
-        const def = p.arg.is_optional ? defaultValue(p) : undefined;
-        const optionalTail = p.arg.is_optional && c.params.slice(i + 1).every((q) => q.arg.is_optional ||
-          (c.varargs && q === c.params[n - 1 - (c.namedArgs ? 1 : 0)]) || (c.namedArgs && q === c.params[n - 1]));
-        if (def !== undefined && optionalTail && signatureOnly) parts.push(`${p.id}?: ${this.tsType(p, true)}`);
-        else if (def !== undefined && optionalTail) parts.push(`${p.id}: ${this.tsType(p, true)} = ${def}`);
-        else parts.push(`${p.id}: ${this.tsType(p, true)}`);
+      const many = /[|=]/.test(elementType) ? `(${elementType})[]` : `${elementType}[]`;
+      switch (p.role) {
+        case 'rest': return `...${p.id}: ${many}`;
+        case 'varargs': return signatureOnly ? `${p.id}?: readonly ${many}` : `${p.id}: readonly ${many} = []`;
+        case 'named': return `${p.id}?: Record<string, unknown>`;
+        case 'default':
+          return signatureOnly ? `${p.id}?: ${this.tsType(p, true)}` : `${p.id}: ${this.tsType(p, true)} = ${p.def!}`;
+        default: return `${p.id}: ${this.tsType(p, true)}`;
       }
-    });
-    return parts.join(', ');
+    }).join(', ');
   }
 
   /** An argument as passed to the entity. */
   argExpr(p: ArgInfo, expr: string): string {
+    if (p.role === 'named') return `${expr.includes(' as ') ? `(${expr})` : expr} ?? null`;
     if (!p.cls) return expr;
     if (expr.includes(' as ')) expr = `(${expr})`;
     if (p.dims === 0) return p.arg.is_optional ? `${expr}?.handle ?? null` : `${expr}.handle`;
@@ -435,17 +444,23 @@ class Generator {
     const retUnion = kind === 'ctor' ? '' : `: ${[...new Set(ordered.map((c) => this.retType(c.rets)))].join(' | ')}`;
     lines.push(`${ind}${head}(...args: unknown[])${retUnion} {`);
     for (const c of ordered) {
-      const checks = [`args.length === ${c.params.length}`,
-        ...c.params.map((p, i) => this.typeCheck(p, `args[${i}]`)).filter((x) => x !== 'true')];
+      // Plain parameters come first; defaults, arrays of extra arguments and named ones follow.
+      const n = c.params.length;
+      const least = c.params.filter((p) => p.role === 'plain').length;
+      const hasRest = c.params.some((p) => p.role === 'rest');
+      const length = least === n ? `args.length === ${n}` : hasRest ? `args.length >= ${least}` :
+        `args.length >= ${least} && args.length <= ${n}`;
+      const checks = [length, ...c.params.map((p, i) => this.overloadCheck(p, `args[${i}]`)).filter((x) => x !== 'true')];
       lines.push(`${ind}  if (${checks.join(' && ')}) {`);
-      const casted: Callable = { ...c, params: c.params.map((p, i) => ({ ...p, id: `args[${i}] as ${this.tsType(p, true)}` })) };
+      const casted: Callable = { ...c, params: c.params.map((p, i) => ({ ...p, id: this.overloadArg(p, i) })) };
       if (kind === 'ctor') lines.push(...this.ctorBody(casted, ind + '    '), `${ind}    return;`);
       else lines.push(...this.callBody(casted, selfExpr, ind + '    '));
       if (kind !== 'ctor' && c.rets.length === 0) lines.push(`${ind}    return;`);
       lines.push(`${ind}  }`);
     }
     this.usesTypeError = true;
-    const forms = [...new Set(ordered.map((c) => `(${c.params.map((p) => this.tsType(p, true)).join(', ')})`))];
+    const shownType = (p: ArgInfo): string => (p.role === 'named' ? 'named arguments' : p.role === 'rest' ? '...' : this.tsType(p, true));
+    const forms = [...new Set(ordered.map((c) => `(${c.params.map(shownType).join(', ')})`))];
     const expected = forms.length <= 8 ? forms.join(' or ') : `one of ${forms.length} forms, such as ${forms.slice(0, 4).join(' or ')}`;
     const shown = kind === 'ctor' ? `new ${displayName}` : displayName;
     lines.push(`${ind}  throw new TypeError(\`${escapeTemplate(shown)}: no overload takes (\${describeArgs(args)}); ` +
@@ -462,6 +477,35 @@ class Generator {
     }
     if (c.rets.length === 1) return [`${ind}this.handle = ${call} as MetaFFIHandle;`];
     return [`${ind}this.handle = (${call} as unknown[])[0] as MetaFFIHandle;`];
+  }
+
+  /** The runtime test of an overload's parameter, by how it is passed. */
+  overloadCheck(p: ArgInfo, v: string): string {
+    switch (p.role) {
+      case 'rest': return 'true';
+      case 'varargs': return `(${v} === undefined || Array.isArray(${v}))`;
+      case 'named': return `(${v} === undefined || ${v} === null || (typeof ${v} === 'object' && !Array.isArray(${v})))`;
+      case 'default': {
+        const check = this.typeCheck(p, v);
+        return check === 'true' ? 'true' : `(${v} === undefined || ${check})`;
+      }
+      default: return this.typeCheck(p, v);
+    }
+  }
+
+  /** An overload's argument taken from `args`, with its default when it was left out. */
+  overloadArg(p: ArgInfo, i: number): string {
+    const t = this.tsType(p, true);
+    switch (p.role) {
+      case 'rest': {
+        const element = p.dims > 0 ? this.tsType({ ...p, dims: p.dims - 1 }, true) : 'unknown';
+        return `args.slice(${i}) as ${/[|=]/.test(element) ? `(${element})` : element}[]`;
+      }
+      case 'varargs': return `(args[${i}] as ${t} | undefined) ?? []`;
+      case 'named': return `args[${i}] as Record<string, unknown> | undefined`;
+      case 'default': return `(args[${i}] === undefined ? ${p.def!} : args[${i}] as ${t})`;
+      default: return `args[${i}] as ${t}`;
+    }
   }
 
   /** A runtime test that a value fits a parameter's TS type. */
