@@ -113,10 +113,11 @@ async function main(argv: string[]): Promise<number> {
     if (!opts.compile) return 0;
   }
   mkdirSync(opts.output, { recursive: true });
-  for (const g of opts.guests) {
+  // Each target once, however often it was named; guests first (the stubs may load them).
+  for (const g of new Set(opts.guests)) {
     for (const f of await compileGuest(opts.idl!, idl, g, opts.output)) process.stderr.write(`metaffi: wrote ${f}\n`);
   }
-  for (const h of opts.hosts) {
+  for (const h of new Set(opts.hosts.map((x) => (x === 'ts' ? 'typescript' : x)))) {
     for (const f of await compileHost(idl, h, opts.output)) process.stderr.write(`metaffi: wrote ${f}\n`);
   }
   return 0;

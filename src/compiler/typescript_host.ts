@@ -1,6 +1,884 @@
+/**
+ * The TypeScript host compiler: turns a MetaFFI IDL into `<name>_MetaFFIHost.ts`, a typed
+ * module whose functions and classes call the foreign module through the MetaFFI API.
+ *
+ * Shape of the generated module (README, "Generated stubs"):
+ * - `bindModuleToCode(modulePath, runtimePlugin?)` loads the runtime, the module and every
+ *   entity once; the typed functions and classes call those entities, one crossing per call.
+ * - a function per foreign function; a class per foreign class, wrapping a MetaFFIHandle
+ *   (`handle`), with constructors (`new`), methods, static methods, and get/set properties
+ *   for fields, Python properties and attributes; `Class.fromHandle(h)` wraps an existing
+ *   object; `release()` / `using` drop the foreign object.
+ * - `getX()` / `setX(v)` for module globals; JSDoc from the foreign comments.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { MetaFFIError } from '../errors.js';
-import type { IdlDefinition } from '../idl/schema.js';
+import type { IdlArg, IdlClass, IdlDefinition, IdlField, IdlFunction } from '../idl/schema.js';
 
-export function compileTypeScriptHost(idl: IdlDefinition, outDir: string): string[] {
-  throw new MetaFFIError(`generating TypeScript stubs is not supported yet (${idl.idl_filename_with_extension})`);
+/** Write `<name>_MetaFFIHost.ts` for `idl` into outDir; returns the files written. */
+export function compileTypeScriptHost(idl: IdlDefinition, outDir: string, command?: string): string[] {
+  const name = hostModuleName(idl);
+  const file = join(outDir, `${name}_MetaFFIHost.ts`);
+  writeFileSync(file, generateTypeScriptHost(idl, command));
+  return [file];
+}
+
+/** The base name of the generated module: the IDL's source name, made file-safe. */
+export function hostModuleName(idl: IdlDefinition): string {
+  const raw = idl.idl_source || idl.modules[0]?.name || 'module';
+  return raw.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+// ---------------------------------------------------------------------------------------
+// Names
+
+const RESERVED = new Set([
+  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
+  'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in',
+  'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try',
+  'typeof', 'var', 'void', 'while', 'with', 'implements', 'interface', 'let', 'package', 'private',
+  'protected', 'public', 'static', 'yield', 'await', 'arguments', 'eval', 'undefined', 'NaN',
+  'Infinity', 'any', 'unknown', 'never', 'number', 'bigint', 'boolean', 'string', 'symbol', 'object',
+]);
+
+/** Names the generated module itself uses at top level. */
+const TOP_LEVEL_TAKEN = ['bindModuleToCode', 'MetaFFIRuntime', 'MetaFFIModule', 'MetaFFIHandle', 'MetaFFIError',
+  'MetaFFITypeInfo', 'MetaFFICallable', 'T', 'entities', 'notBound', 'runtimeName', 'Object', 'Array',
+  'Symbol', 'TypeError', 'Error', 'Number', 'String', 'BigInt', 'Math', 'JSON', 'Promise', 'Map', 'Set',
+  'Date', 'Function', 'Boolean', 'ArrayBuffer'];
+
+/** Members every generated class has. */
+const CLASS_MEMBERS_TAKEN = ['handle', 'release', 'fromHandle', 'constructor', 'toString'];
+/** Static names a class cannot redefine (Function's own properties). */
+const STATIC_TAKEN = ['name', 'length', 'caller', 'arguments', 'prototype', 'fromHandle', 'apply', 'call', 'bind'];
+
+/**
+ * A foreign name as a TS identifier: characters other than letters, digits, `_` and `$`
+ * become `_`; a leading digit gets a `_` before it; a reserved word gets `_` after it. A
+ * name with no letter or digit at all cannot be renamed sensibly and is an error.
+ */
+export function toIdentifier(name: string, what: string, reservedWordsOk = false): string {
+  if (!/[\p{L}\p{N}]/u.test(name)) {
+    throw new MetaFFIError(`${what} '${name}' cannot become a TypeScript identifier: it has no letter or digit`);
+  }
+  let id = '';
+  for (const ch of name) id += /[\p{L}\p{N}_$]/u.test(ch) ? ch : '_';
+  if (/^\p{N}/u.test(id)) id = '_' + id;
+  if (!reservedWordsOk && RESERVED.has(id)) id += '_';
+  return id;
+}
+
+/** Hands out names that are unique within one scope: clashes get `_2`, `_3`, ... */
+class Scope {
+  readonly #used = new Set<string>();
+  readonly #reserved: Set<string>;
+  constructor(taken: readonly string[] = []) {
+    this.#reserved = new Set(taken);
+    for (const t of taken) this.#used.add(t);
+  }
+  /** `wanted`, or `wanted_` when the generated code itself uses that name, then `_2`, `_3`... */
+  take(wanted: string): string {
+    if (this.#reserved.has(wanted)) wanted += '_';
+    let name = wanted;
+    for (let i = 2; this.#used.has(name); i++) name = `${wanted}_${i}`;
+    this.#used.add(name);
+    return name;
+  }
+  has(name: string): boolean {
+    return this.#used.has(name);
+  }
+}
+
+function upperFirst(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Types
+
+const TYPE_CONSTANT: Record<string, string> = {
+  float64: 'float64', float32: 'float32', int8: 'int8', int16: 'int16', int32: 'int32', int64: 'int64',
+  uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64', bool: 'bool', string8: 'string8',
+  string16: 'string16', string32: 'string32', handle: 'handle', size: 'size', char8: 'char8',
+  char16: 'char16', char32: 'char32', any: 'any', null: 'null', callable: 'callable',
+};
+
+const TYPED_ARRAY: Record<string, string> = {
+  float64: 'Float64Array', float32: 'Float32Array', int8: 'Int8Array', int16: 'Int16Array', int32: 'Int32Array',
+  int64: 'BigInt64Array', uint8: 'Uint8Array', uint16: 'Uint16Array', uint32: 'Uint32Array', uint64: 'BigUint64Array',
+};
+
+const INT_RANGE: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+};
+
+/** Java primitive (and String) spellings whose MetaFFI type says it all: no alias needed. */
+const PLAIN_ALIASES = new Set(['int', 'long', 'short', 'byte', 'float', 'double', 'boolean', 'char', 'void',
+  'String', 'java.lang.String', 'int64', 'int32', 'int16', 'int8', 'uint64', 'uint32', 'uint16', 'uint8',
+  'float32', 'float64', 'bool', 'string', 'str', 'any', 'rune', 'uint', 'byte', 'float']);
+
+interface ArgInfo {
+  arg: IdlArg;
+  /** The TS identifier of the parameter. */
+  id: string;
+  base: string;
+  dims: number;
+  /** The generated class of a handle of a known class. */
+  cls?: ClassInfo;
+  /** How a callable's parameter is passed: as it is, with a TS default value, as the rest
+   * parameter (Python *args), as an array before the named arguments, or as the object of
+   * named arguments (Python keyword-only parameters and **kwargs). */
+  role?: 'plain' | 'default' | 'rest' | 'varargs' | 'named';
+  /** The TS default value (role 'default'). */
+  def?: string;
+}
+
+interface ClassInfo {
+  idl: IdlClass;
+  id: string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Generation
+
+interface EntityRef {
+  key: string;
+  path: string;
+  params: ArgInfo[];
+  rets: ArgInfo[];
+}
+
+/** Where in the generated code an entity is used. */
+interface Callable {
+  fn: IdlFunction;
+  entity: EntityRef;
+  /** Parameters the TS caller passes (the object of an instance method excluded). */
+  params: ArgInfo[];
+  rets: ArgInfo[];
+  instance: boolean;
+  varargs: boolean;
+  namedArgs: boolean;
+}
+
+const TAGS = new Set(['instance_required', 'getter', 'setter', 'varargs', 'named_args']);
+const KEY_ORDER = ['class', 'callable', 'field', 'attribute', 'global'];
+
+class Generator {
+  readonly idl: IdlDefinition;
+  readonly runtime: string;
+  readonly out: string[] = [];
+  readonly entities: EntityRef[] = [];
+  readonly entityScope = new Scope(['__proto__']);
+  readonly topScope = new Scope(TOP_LEVEL_TAKEN);
+  readonly classes: ClassInfo[] = [];
+  readonly byAlias = new Map<string, ClassInfo>();
+  readonly moduleName: string;
+  usesTypeError = false;
+
+  constructor(idl: IdlDefinition) {
+    this.idl = idl;
+    this.runtime = idl.target_language;
+    this.moduleName = hostModuleName(idl);
+    for (const m of idl.modules) {
+      for (const c of m.classes) {
+        const info: ClassInfo = { idl: c, id: this.topScope.take(toIdentifier(simpleClassName(c), 'class')) };
+        this.classes.push(info);
+        for (const alias of classAliases(c)) if (!this.byAlias.has(alias)) this.byAlias.set(alias, info);
+      }
+    }
+  }
+
+  /** The generated class a handle's foreign type names, if it is a class of this module. */
+  classOf(arg: IdlArg): ClassInfo | undefined {
+    if (arg.type !== 'handle') return undefined;
+    let alias = arg.type_alias.trim();
+    for (;;) {
+      const before = alias;
+      alias = alias.replace(/^\*+/, '').replace(/^\[\d*\]/, '').replace(/\[\]$/, '').replace(/^&/, '').trim();
+      if (alias === before) break;
+    }
+    return this.byAlias.get(alias);
+  }
+
+  argInfo(arg: IdlArg, scope: Scope | null, what: string): ArgInfo {
+    const id = scope ? scope.take(toIdentifier(arg.name || 'arg', what)) : '';
+    const info: ArgInfo = { arg, id, base: arg.type, dims: arg.dimensions };
+    const cls = this.classOf(arg);
+    if (cls) info.cls = cls;
+    return info;
+  }
+
+  // ----- types as TS text
+
+  tsType(a: ArgInfo, input: boolean): string {
+    const d = a.dims;
+    let t = this.tsBase(a, input);
+    if (d === 0) return a.arg.is_optional && a.cls ? `${t} | null` : t;
+    const needsParens = t.includes('|') || t.includes('=>');
+    let arr = (needsParens ? `(${t})` : t) + '[]'.repeat(d);
+    if (input) {
+      arr = `readonly ${arr}`;
+      const typed = TYPED_ARRAY[a.base];
+      if (d === 1 && typed) arr = `${arr} | ${typed}`;
+    }
+    return arr;
+  }
+
+  tsBase(a: ArgInfo, input: boolean): string {
+    switch (a.base) {
+      case 'float64': case 'float32': case 'int8': case 'int16': case 'int32':
+      case 'uint8': case 'uint16': case 'uint32':
+        return 'number';
+      case 'int64': case 'uint64': case 'size':
+        return 'number | bigint';
+      case 'bool': return 'boolean';
+      case 'string8': case 'string16': case 'string32':
+      case 'char8': case 'char16': case 'char32':
+        return 'string';
+      case 'handle': return a.cls ? a.cls.id : 'MetaFFIHandle';
+      case 'callable': return '(...args: any[]) => any';
+      case 'null': return 'null';
+      case 'any': return input ? 'unknown' : 'any';
+      default:
+        throw new MetaFFIError(`MetaFFI type '${a.base}' has no TypeScript mapping`);
+    }
+  }
+
+  /** The declared MetaFFI type for loadEntity. */
+  typeSpec(a: ArgInfo): string {
+    const c = TYPE_CONSTANT[a.base];
+    if (!c) throw new MetaFFIError(`MetaFFI type '${a.base}' is unknown`);
+    const alias = a.arg.type_alias.trim();
+    const keepAlias = alias !== '' && this.runtime === 'openjdk' &&
+      !PLAIN_ALIASES.has(alias);
+    const constant = `T.metaffi_${c}${a.dims > 0 ? '_array' : ''}_type`;
+    if (!keepAlias && a.dims <= 1) return constant;
+    return `new MetaFFITypeInfo(${constant}, ${keepAlias ? quote(alias) : 'undefined'}${a.dims > 1 ? `, ${a.dims}` : ''})`;
+  }
+
+  // ----- entities
+
+  entityPath(fn: IdlFunction, instance: boolean): string {
+    const keys: [string, string][] = [];
+    const tags: string[] = [];
+    for (const [k, v] of Object.entries(fn.entity_path)) {
+      if (k === 'module' || k === 'package') continue;
+      if (TAGS.has(k)) {
+        if (v !== 'false') tags.push(k);
+      } else {
+        keys.push([k, v]);
+      }
+    }
+    if (instance && !tags.includes('instance_required')) tags.push('instance_required');
+    keys.sort((a, b) => rank(a[0]) - rank(b[0]));
+    tags.sort((a, b) => [...TAGS].indexOf(a) - [...TAGS].indexOf(b));
+    const path = [...keys.map(([k, v]) => `${k}=${v}`), ...tags].join(',');
+    if (keys.length === 0) throw new MetaFFIError(`${fn.name}: its entity path has no key (callable=, field=, ...)`);
+    for (const [k, v] of keys) {
+      if (v.includes(',')) throw new MetaFFIError(`${fn.name}: entity path value ${k}=${v} contains a comma`);
+    }
+    return path;
+  }
+
+  entity(fn: IdlFunction, keyWanted: string, instance: boolean): EntityRef {
+    const path = this.entityPath(fn, instance);
+    const params = fn.parameters.map((p) => this.argInfo(p, null, 'parameter'));
+    const rets = fn.return_values.map((p) => this.argInfo(p, null, 'return value'));
+    const ref: EntityRef = { key: this.entityScope.take(keyWanted), path, params, rets };
+    this.entities.push(ref);
+    return ref;
+  }
+
+  callable(fn: IdlFunction, key: string, instanceHint: boolean): Callable {
+    const instance = instanceHint || fn.instance_required === true || fn.entity_path.instance_required === 'true';
+    const entity = this.entity(fn, key, instance);
+    // Names the bodies use must not be shadowed by parameters.
+    const scope = new Scope([...TOP_LEVEL_TAKEN, ...this.classes.map((k) => k.id), 'r0', 'r1', 'r2', 'r3',
+      'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
+    const visible = instance ? fn.parameters.slice(1) : fn.parameters;
+    if (instance && fn.parameters.length === 0) {
+      throw new MetaFFIError(`${fn.name}: an instance entity needs the object as its first parameter`);
+    }
+    const params = visible.map((p) => this.argInfo(p, scope, 'parameter'));
+    const rets = fn.return_values.map((p) => this.argInfo(p, null, 'return value'));
+    const varargs = fn.entity_path.varargs === 'true';
+    const namedArgs = fn.entity_path.named_args === 'true';
+    const n = params.length;
+    params.forEach((p, i) => {
+      if (namedArgs && i === n - 1) p.role = 'named';
+      else if (varargs && i === n - 1 - (namedArgs ? 1 : 0)) p.role = namedArgs ? 'varargs' : 'rest';
+      else p.role = 'plain';
+    });
+    // Literal defaults count only in the optional tail (TS wants them there too).
+    for (let i = n - 1; i >= 0; i--) {
+      const p = params[i]!;
+      if (p.role !== 'plain') continue;
+      const def = p.arg.is_optional ? defaultValue(p) : undefined;
+      if (def === undefined) break;
+      p.role = 'default';
+      p.def = def;
+    }
+    return { fn, entity, params, rets, instance, varargs, namedArgs };
+  }
+
+  // ----- pieces of code
+
+  /** The TS parameter list of a callable. */
+  paramList(c: Callable, signatureOnly = false): string {
+    return c.params.map((p) => {
+      const element: ArgInfo = { ...p, dims: Math.max(p.dims - 1, 0) };
+      const elementType = p.dims > 0 ? this.tsType(element, true) : 'unknown';
+      const many = /[|=]/.test(elementType) ? `(${elementType})[]` : `${elementType}[]`;
+      switch (p.role) {
+        case 'rest': return `...${p.id}: ${many}`;
+        case 'varargs': return signatureOnly ? `${p.id}?: readonly ${many}` : `${p.id}: readonly ${many} = []`;
+        case 'named': return `${p.id}?: Record<string, unknown>`;
+        case 'default':
+          return signatureOnly ? `${p.id}?: ${this.tsType(p, true)}` : `${p.id}: ${this.tsType(p, true)} = ${p.def!}`;
+        default: return `${p.id}: ${this.tsType(p, true)}`;
+      }
+    }).join(', ');
+  }
+
+  /** An argument as passed to the entity. */
+  argExpr(p: ArgInfo, expr: string): string {
+    if (p.role === 'named') return `${expr.includes(' as ') ? `(${expr})` : expr} ?? null`;
+    if (!p.cls) return expr;
+    if (expr.includes(' as ')) expr = `(${expr})`;
+    if (p.dims === 0) return p.arg.is_optional ? `${expr}?.handle ?? null` : `${expr}.handle`;
+    if (p.dims === 1) return `${expr}.map((x) => x.handle)`;
+    return expr;
+  }
+
+  /** Statements that call the entity and return its result, converted. */
+  callBody(c: Callable, selfExpr: string | null, ind: string): string[] {
+    const args: string[] = [];
+    if (c.instance) args.push(selfExpr ?? 'this.handle');
+    c.params.forEach((p) => args.push(this.argExpr(p, p.id)));
+    const call = `entities.${c.entity.key}(${args.join(', ')})`;
+    return this.returnLines(c.rets, call, ind);
+  }
+
+  returnLines(rets: ArgInfo[], call: string, ind: string): string[] {
+    if (rets.length === 0) return [`${ind}${call};`];
+    if (rets.length === 1) return [`${ind}return ${this.wrapResult(rets[0]!, call)};`];
+    if (rets.every((r) => !r.cls)) return [`${ind}return ${call} as [${rets.map((r) => this.tsType(r, false)).join(', ')}];`];
+    const raw = rets.map((r) => (r.cls ? (r.dims === 0 ? 'MetaFFIHandle' : 'MetaFFIHandle' + '[]'.repeat(r.dims)) : this.tsType(r, false)));
+    const names = rets.map((_, i) => `r${i}`);
+    return [
+      `${ind}const [${names.join(', ')}] = ${call} as [${raw.join(', ')}];`,
+      `${ind}return [${rets.map((r, i) => this.wrapValue(r, names[i]!)).join(', ')}];`,
+    ];
+  }
+
+  wrapResult(r: ArgInfo, call: string): string {
+    if (!r.cls) return r.base === 'any' && r.dims === 0 ? call : `${call} as ${this.tsType(r, false)}`;
+    if (r.dims === 0) {
+      if (r.arg.is_optional) return `${r.cls.id}.fromNullable(${call} as MetaFFIHandle | null)`;
+      return `${r.cls.id}.fromHandle(${call} as MetaFFIHandle)`;
+    }
+    if (r.dims === 1) return `(${call} as MetaFFIHandle[]).map((h) => ${r.cls.id}.fromHandle(h))`;
+    return `${call} as ${this.tsType(r, false)}`;
+  }
+
+  wrapValue(r: ArgInfo, v: string): string {
+    if (!r.cls) return v;
+    if (r.dims === 0) return r.arg.is_optional ? `${r.cls.id}.fromNullable(${v})` : `${r.cls.id}.fromHandle(${v})`;
+    if (r.dims === 1) return `${v}.map((h) => ${r.cls.id}.fromHandle(h))`;
+    return v;
+  }
+
+  retType(rets: ArgInfo[]): string {
+    if (rets.length === 0) return 'void';
+    if (rets.length === 1) return this.tsType(rets[0]!, false);
+    return `[${rets.map((r) => this.tsType(r, false)).join(', ')}]`;
+  }
+
+  doc(lines: string[], ind: string, comment: string, extra: string[] = []): void {
+    const text = comment.replace(/\r\n?/g, '\n').trim();
+    const body = [...(text ? text.split('\n') : []), ...extra].map((l) => l.replace(/\*\//g, '*\\/').trimEnd());
+    if (body.length === 0) return;
+    if (body.length === 1) {
+      lines.push(`${ind}/** ${body[0]} */`);
+      return;
+    }
+    lines.push(`${ind}/**`);
+    for (const l of body) lines.push(l === '' ? `${ind} *` : `${ind} * ${l}`);
+    lines.push(`${ind} */`);
+  }
+
+  paramDocs(c: Callable): string[] {
+    if (/@param\b/.test(c.fn.comment)) return [];
+    return c.params.filter((p) => p.arg.comment.trim() !== '').map((p) => `@param ${p.id} ${p.arg.comment.trim()}`);
+  }
+
+  // ----- overloads
+
+  /** Emit one callable or an overload set (TS overload signatures and a dispatching body). */
+  emitCallables(lines: string[], ind: string, head: string, group: Callable[], selfExpr: string | null,
+    kind: 'function' | 'method' | 'ctor', displayName: string): void {
+    const sigRet = (c: Callable): string => (kind === 'ctor' ? '' : `: ${this.retType(c.rets)}`);
+    if (group.length === 1) {
+      const c = group[0]!;
+      this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
+      lines.push(...wrapSignature(ind, head, this.paramList(c), `${sigRet(c)} {`));
+      if (kind === 'ctor') lines.push(...this.ctorBody(c, ind + '  '));
+      else lines.push(...this.callBody(c, selfExpr, ind + '  '));
+      lines.push(`${ind}}`);
+      return;
+    }
+    // Overloads: most specific first; the first whose parameter types the arguments fit wins.
+    const ordered = [...group].sort((a, b) => compareSpecificity(a, b));
+    const seen = new Set<string>();
+    let lastDoc = '';
+    for (const c of ordered) {
+      const sig = `${head}(${this.paramList(c, true)})${sigRet(c)};`;
+      if (seen.has(sig)) continue;
+      seen.add(sig);
+      if (c.fn.comment !== lastDoc) this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
+      lastDoc = c.fn.comment;
+      lines.push(...wrapSignature(ind, head, this.paramList(c, true), `${sigRet(c)};`));
+    }
+    const retUnion = kind === 'ctor' ? '' : `: ${[...new Set(ordered.map((c) => this.retType(c.rets)))].join(' | ')}`;
+    lines.push(`${ind}${head}(...args: unknown[])${retUnion} {`);
+    for (const c of ordered) {
+      // Plain parameters come first; defaults, arrays of extra arguments and named ones follow.
+      const n = c.params.length;
+      const least = c.params.filter((p) => p.role === 'plain').length;
+      const hasRest = c.params.some((p) => p.role === 'rest');
+      const length = least === n ? `args.length === ${n}` : hasRest ? `args.length >= ${least}` :
+        `args.length >= ${least} && args.length <= ${n}`;
+      const checks = [length, ...c.params.map((p, i) => this.overloadCheck(p, `args[${i}]`)).filter((x) => x !== 'true')];
+      lines.push(`${ind}  if (${checks.join(' && ')}) {`);
+      const casted: Callable = { ...c, params: c.params.map((p, i) => ({ ...p, id: this.overloadArg(p, i) })) };
+      if (kind === 'ctor') lines.push(...this.ctorBody(casted, ind + '    '), `${ind}    return;`);
+      else lines.push(...this.callBody(casted, selfExpr, ind + '    '));
+      if (kind !== 'ctor' && c.rets.length === 0) lines.push(`${ind}    return;`);
+      lines.push(`${ind}  }`);
+    }
+    this.usesTypeError = true;
+    const shownType = (p: ArgInfo): string => (p.role === 'named' ? 'named arguments' : p.role === 'rest' ? '...' : this.tsType(p, true));
+    const forms = [...new Set(ordered.map((c) => `(${c.params.map(shownType).join(', ')})`))];
+    const expected = forms.length <= 8 ? forms.join(' or ') : `one of ${forms.length} forms, such as ${forms.slice(0, 4).join(' or ')}`;
+    const shown = kind === 'ctor' ? `new ${displayName}` : displayName;
+    lines.push(`${ind}  throw new TypeError(\`${escapeTemplate(shown)}: no overload takes (\${describeArgs(args)}); ` +
+      `expected ${escapeTemplate(expected)}\`);`);
+    lines.push(`${ind}}`);
+  }
+
+  ctorBody(c: Callable, ind: string): string[] {
+    const args = c.params.map((p) => this.argExpr(p, p.id));
+    const call = `entities.${c.entity.key}(${args.join(', ')})`;
+    const first = c.rets[0];
+    if (!first || first.base !== 'handle') {
+      throw new MetaFFIError(`constructor ${c.fn.name}: must return the new object (a handle)`);
+    }
+    if (c.rets.length === 1) return [`${ind}this.handle = ${call} as MetaFFIHandle;`];
+    return [`${ind}this.handle = (${call} as unknown[])[0] as MetaFFIHandle;`];
+  }
+
+  /** The runtime test of an overload's parameter, by how it is passed. */
+  overloadCheck(p: ArgInfo, v: string): string {
+    switch (p.role) {
+      case 'rest': return 'true';
+      case 'varargs': return `(${v} === undefined || Array.isArray(${v}))`;
+      case 'named': return `(${v} === undefined || ${v} === null || (typeof ${v} === 'object' && !Array.isArray(${v})))`;
+      case 'default': {
+        const check = this.typeCheck(p, v);
+        return check === 'true' ? 'true' : `(${v} === undefined || ${check})`;
+      }
+      default: return this.typeCheck(p, v);
+    }
+  }
+
+  /** An overload's argument taken from `args`, with its default when it was left out. */
+  overloadArg(p: ArgInfo, i: number): string {
+    const t = this.tsType(p, true);
+    switch (p.role) {
+      case 'rest': {
+        const element = p.dims > 0 ? this.tsType({ ...p, dims: p.dims - 1 }, true) : 'unknown';
+        return `args.slice(${i}) as ${/[|=]/.test(element) ? `(${element})` : element}[]`;
+      }
+      case 'varargs': return `(args[${i}] as ${t} | undefined) ?? []`;
+      case 'named': return `args[${i}] as Record<string, unknown> | undefined`;
+      case 'default': return `(args[${i}] === undefined ? ${p.def!} : args[${i}] as ${t})`;
+      default: return `args[${i}] as ${t}`;
+    }
+  }
+
+  /** A runtime test that a value fits a parameter's TS type. */
+  typeCheck(p: ArgInfo, v: string): string {
+    if (p.dims > 0) {
+      const typed = TYPED_ARRAY[p.base];
+      return p.dims === 1 && typed ? `(Array.isArray(${v}) || ${v} instanceof ${typed})` : `Array.isArray(${v})`;
+    }
+    switch (p.base) {
+      case 'float64': case 'float32': return `typeof ${v} === 'number'`;
+      case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32': {
+        const [lo, hi] = INT_RANGE[p.base]!;
+        return `Number.isInteger(${v}) && (${v} as number) >= ${lo} && (${v} as number) <= ${hi}`;
+      }
+      case 'int64': case 'uint64': case 'size': return `(typeof ${v} === 'bigint' || Number.isInteger(${v}))`;
+      case 'bool': return `typeof ${v} === 'boolean'`;
+      case 'string8': case 'string16': case 'string32': return `typeof ${v} === 'string'`;
+      case 'char8': case 'char16': case 'char32': return `typeof ${v} === 'string' && (${v} as string).length >= 1`;
+      case 'handle': return p.cls ? `${v} instanceof ${p.cls.id}` : `${v} instanceof MetaFFIHandle`;
+      case 'callable': return `typeof ${v} === 'function'`;
+      case 'null': return `${v} === null`;
+      default: return 'true';
+    }
+  }
+
+  // ----- the module
+
+  generate(command: string | undefined): string {
+    const lines = this.out;
+    const src = this.idl.idl_full_path || this.idl.idl_filename_with_extension || this.idl.idl_source;
+    lines.push(`// Generated by metaffi${command ? ` (${command})` : ''} from ${basename(src) || src}`);
+    lines.push(`// (${this.runtime} module). Do not edit: regenerate it when the module changes.`);
+    const moduleDoc = this.idl.modules.map((m) => m.comment.trim()).filter((c) => c !== '').join('\n\n');
+    const body: string[] = [];
+
+    // functions
+    const functionGroups = new Map<string, Callable[]>();
+    for (const m of this.idl.modules) {
+      for (const f of m.functions) {
+        const id = toIdentifier(f.name, 'function');
+        const c = this.callable(f, id, false);
+        const list = functionGroups.get(id) ?? [];
+        list.push(c);
+        functionGroups.set(id, list);
+      }
+    }
+    const functionNames = new Map<string, string>();
+    for (const id of functionGroups.keys()) functionNames.set(id, this.topScope.take(id));
+
+    // globals
+    const globalLines: string[] = [];
+    for (const m of this.idl.modules) for (const g of m.globals) this.emitGlobal(globalLines, g);
+
+    // classes
+    const classLines: string[] = [];
+    for (const info of this.classes) this.emitClass(classLines, info);
+
+    for (const [id, group] of functionGroups) {
+      body.push('');
+      this.emitCallables(body, '', `export function ${functionNames.get(id)!}`, group, null, 'function', functionNames.get(id)!);
+    }
+
+    // the entity table and bindModuleToCode (written first: they decide the imports)
+    const bind: string[] = [];
+    bind.push('');
+    bind.push('const notBound: MetaFFICallable = () => {');
+    bind.push(`  throw new MetaFFIError(${quote(`${this.moduleName}_MetaFFIHost: call bindModuleToCode(modulePath) before using it`)});`);
+    bind.push('};');
+    bind.push('');
+    bind.push('/** The foreign entities, loaded once by bindModuleToCode. */');
+    bind.push('const entities = {');
+    for (const e of this.entities) bind.push(`  ${e.key}: notBound,`);
+    bind.push('};');
+    bind.push('');
+    bind.push('/**');
+    bind.push(` * Load the ${this.runtime} runtime, the module at \`modulePath\` and every entity of it, once.`);
+    bind.push(' * Call it before anything else of this file; calling it again loads the module again.');
+    bind.push(` * @param modulePath the module: ${modulePathHint(this.runtime, this.moduleName, this.idl.metaffi_guest_lib)}`);
+    bind.push(` * @param runtimePlugin the runtime to load it in (default \`${this.runtime}\`)`);
+    bind.push(' * @returns the loaded module, for entities this file does not cover');
+    bind.push(' */');
+    bind.push('export function bindModuleToCode(modulePath: string, runtimePlugin: string = runtimeName): MetaFFIModule {');
+    bind.push('  const module = new MetaFFIRuntime(runtimePlugin).loadModule(modulePath);');
+    for (const e of this.entities) {
+      const ps = e.params.length ? `[${e.params.map((p) => this.typeSpec(p)).join(', ')}]` : 'null';
+      const rs = e.rets.length ? `[${e.rets.map((p) => this.typeSpec(p)).join(', ')}]` : 'null';
+      const line = `  entities.${e.key} = module.loadEntity(${quote(e.path)}, ${ps}, ${rs});`;
+      if (line.length <= MAX_LINE) bind.push(line);
+      else bind.push(`  entities.${e.key} = module.loadEntity(${quote(e.path)},`, `    ${ps},`, `    ${rs});`);
+    }
+    bind.push('  return module;');
+    bind.push('}');
+    if (this.usesTypeError) {
+      bind.push('');
+      bind.push('/** The runtime types of arguments, for the error when no overload fits. */');
+      bind.push('function describeArgs(args: readonly unknown[]): string {');
+      bind.push("  return args.map((a) => (a === null ? 'null' : Array.isArray(a) ? 'array' : " +
+        "typeof a === 'object' ? (a as object).constructor?.name ?? 'object' : typeof a)).join(', ');");
+      bind.push('}');
+    }
+
+    if (moduleDoc) {
+      lines.push('');
+      this.doc(lines, '', moduleDoc);
+    }
+    // Import what the code uses (tsc --noUnusedLocals stays quiet).
+    const rest = [...bind, ...body, ...globalLines, ...classLines].join('\n');
+    const imports = ['MetaFFIError'];
+    if (/\bMetaFFIHandle\b/.test(rest)) imports.push('MetaFFIHandle');
+    imports.push('MetaFFIRuntime');
+    if (/\bMetaFFITypeInfo\b/.test(rest)) imports.push('MetaFFITypeInfo');
+    if (/\bT\.metaffi_/.test(rest)) imports.push('MetaFFITypes as T');
+    imports.push('type MetaFFICallable', 'type MetaFFIModule');
+    lines.push(`import { ${imports.join(', ')} } from 'metaffi';`);
+    lines.push('');
+    lines.push(`/** The runtime the module runs in, unless bindModuleToCode is given another. */`);
+    lines.push(`export const runtimeName = ${quote(this.runtime)};`);
+    lines.push(...bind);
+    lines.push(...body, ...globalLines, ...classLines);
+    return lines.join('\n') + '\n';
+  }
+
+  emitGlobal(lines: string[], g: IdlField): void {
+    const id = toIdentifier(g.name, 'global', true);
+    const a = this.argInfo(g, null, 'global');
+    if (g.getter) {
+      const name = this.topScope.take(`get${upperFirst(id)}`);
+      const c = this.callable(g.getter, name, false);
+      c.rets = c.rets.length ? c.rets : [a];
+      lines.push('');
+      this.doc(lines, '', g.comment || `The value of ${g.name}.`);
+      lines.push(`export function ${name}(): ${this.retType(c.rets)} {`);
+      lines.push(...this.callBody(c, null, '  '));
+      lines.push('}');
+    }
+    if (g.setter) {
+      const name = this.topScope.take(`set${upperFirst(id)}`);
+      const c = this.callable(g.setter, name, false);
+      const p = c.params[c.params.length - 1] ?? a;
+      lines.push('');
+      this.doc(lines, '', `Set ${g.name}.${g.comment ? ' ' + g.comment : ''}`);
+      lines.push(`export function ${name}(value: ${this.tsType(p, true)}): void {`);
+      lines.push(`  entities.${c.entity.key}(${this.argExpr(p, 'value')});`);
+      lines.push('}');
+    }
+  }
+
+  emitClass(lines: string[], info: ClassInfo): void {
+    const c = info.idl;
+    const cls = info.id;
+    const members = new Scope(CLASS_MEMBERS_TAKEN);
+    const statics = new Scope(STATIC_TAKEN);
+    lines.push('');
+    this.doc(lines, '', c.comment);
+    lines.push(`export class ${cls} {`);
+    lines.push(`  /** The ${this.runtime} object this wraps. */`);
+    lines.push('  readonly handle: MetaFFIHandle;');
+
+    // constructors
+    const ctors = c.constructors.map((k, i) => this.callable(k, `${cls}_new${c.constructors.length > 1 ? i + 1 : ''}`, false));
+    lines.push('');
+    if (ctors.length > 0) {
+      this.emitCallables(lines, '  ', 'constructor', ctors, null, 'ctor', cls);
+    } else {
+      lines.push(`  /** ${cls} objects come from the module's functions; use ${cls}.fromHandle to wrap one. */`);
+      lines.push('  private constructor(handle: MetaFFIHandle) {');
+      lines.push('    this.handle = handle;');
+      lines.push('  }');
+    }
+    lines.push('');
+    lines.push(`  /** Wrap an existing ${this.runtime} object of this class. */`);
+    lines.push(`  static fromHandle(handle: MetaFFIHandle): ${cls} {`);
+    if (ctors.length > 0) {
+      lines.push(`    const self = Object.create(${cls}.prototype) as { handle: MetaFFIHandle };`);
+      lines.push('    self.handle = handle;');
+      lines.push(`    return self as ${cls};`);
+    } else {
+      lines.push(`    return new ${cls}(handle);`);
+    }
+    lines.push('  }');
+    if (this.usesNullable(info)) {
+      lines.push('');
+      lines.push(`  /** Wrap an object, or pass null (None, nil) on. */`);
+      lines.push(`  static fromNullable(handle: MetaFFIHandle | null): ${cls} | null {`);
+      lines.push(`    return handle === null ? null : ${cls}.fromHandle(handle);`);
+      lines.push('  }');
+    }
+
+    // fields and properties: get/set pairs
+    for (const f of c.fields) {
+      const a = this.argInfo(f, null, 'field');
+      const getterInstance = f.getter ? isInstanceAccessor(f.getter, 'getter') : false;
+      const setterInstance = f.setter ? isInstanceAccessor(f.setter, 'setter') : false;
+      const isStatic = f.getter ? !getterInstance : !setterInstance;
+      const scope = isStatic ? statics : members;
+      const id = scope.take(toIdentifier(f.name, 'field', true));
+      if (isStatic) members.take(id); else statics.take(id);
+      const st = isStatic ? 'static ' : '';
+      const type = this.tsType(a, false);
+      if (f.getter) {
+        const k = this.callable(f.getter, `${cls}_${id}_get`, !isStatic);
+        if (k.rets.length === 0) k.rets = [a];
+        lines.push('');
+        this.doc(lines, '  ', f.comment);
+        lines.push(`  ${st}get ${id}(): ${this.retType(k.rets)} {`);
+        lines.push(...this.callBody(k, isStatic ? null : 'this.handle', '    '));
+        lines.push('  }');
+      }
+      if (f.setter) {
+        const k = this.callable(f.setter, `${cls}_${id}_set`, !isStatic);
+        const p = k.params[k.params.length - 1] ?? a;
+        lines.push('');
+        if (!f.getter) this.doc(lines, '  ', f.comment);
+        lines.push(`  ${st}set ${id}(value: ${f.getter ? type : this.tsType(p, true)}) {`);
+        lines.push(`    entities.${k.entity.key}(${isStatic ? '' : 'this.handle, '}${this.argExpr(p, 'value')});`);
+        lines.push('  }');
+      }
+    }
+
+    // methods, grouped by name and static-ness for overloads
+    const groups = new Map<string, Callable[]>();
+    for (const m of c.methods) {
+      const instance = m.instance_required === true || m.entity_path.instance_required === 'true';
+      const id = toIdentifier(m.name, 'method', true);
+      const key = `${instance ? 'i' : 's'}:${id}`;
+      const k = this.callable(m, `${cls}_${id}`, false);
+      const list = groups.get(key) ?? [];
+      list.push(k);
+      groups.set(key, list);
+    }
+    for (const [key, group] of groups) {
+      const instance = key.startsWith('i:');
+      const wanted = key.slice(2);
+      const name = instance ? members.take(wanted) : statics.take(wanted);
+      lines.push('');
+      this.emitCallables(lines, '  ', `${instance ? '' : 'static '}${name}`, group, instance ? 'this.handle' : null, 'method',
+        `${cls}.${name}`);
+    }
+
+    lines.push('');
+    lines.push(`  /** Release the ${this.runtime} object now instead of when this wrapper is garbage-collected. */`);
+    lines.push('  release(): void {');
+    lines.push('    this.handle.release();');
+    lines.push('  }');
+    lines.push('');
+    lines.push('  [Symbol.dispose](): void {');
+    lines.push('    this.handle.release();');
+    lines.push('  }');
+    lines.push('}');
+  }
+
+  usesNullable(info: ClassInfo): boolean {
+    const all = (f: IdlFunction[]): boolean => f.some((x) => x.return_values.some((r) => r.is_optional && this.classOf(r) === info));
+    return this.idl.modules.some((m) => all(m.functions) ||
+      m.classes.some((c) => all(c.methods) || c.fields.some((f) => (f.getter ? all([f.getter]) : false) || (f.is_optional && this.classOf(f) === info))) ||
+      m.globals.some((g) => g.is_optional && this.classOf(g) === info));
+  }
+}
+
+function isInstanceAccessor(fn: IdlFunction, kind: 'getter' | 'setter'): boolean {
+  if (fn.instance_required === true || fn.entity_path.instance_required === 'true') return true;
+  return fn.parameters.length > (kind === 'getter' ? 0 : 1);
+}
+
+function rank(key: string): number {
+  const i = KEY_ORDER.indexOf(key);
+  return i < 0 ? KEY_ORDER.length : i;
+}
+
+/** Which overload to try first for the same arguments: the common Java types first. */
+const SPECIFICITY = ['int32', 'int64', 'float64', 'int16', 'int8', 'float32', 'uint8', 'uint16', 'uint32', 'uint64', 'size',
+  'bool', 'char16', 'char8', 'char32', 'string8', 'string16', 'string32', 'callable', 'handle', 'null', 'any'];
+
+function compareSpecificity(a: Callable, b: Callable): number {
+  if (a.params.length !== b.params.length) return a.params.length - b.params.length;
+  for (let i = 0; i < a.params.length; i++) {
+    const pa = a.params[i]!;
+    const pb = b.params[i]!;
+    if (pa.dims !== pb.dims) return pa.dims - pb.dims;
+    // Known classes before bare handles before any.
+    const ra = SPECIFICITY.indexOf(pa.base) - (pa.cls ? 0.5 : 0);
+    const rb = SPECIFICITY.indexOf(pb.base) - (pb.cls ? 0.5 : 0);
+    if (ra !== rb) return ra - rb;
+  }
+  return 0;
+}
+
+/** A default value as TS source, when the IDL carries it (tag `default`, JSON text). */
+function defaultValue(p: ArgInfo): string | undefined {
+  const raw = p.arg.tags.default;
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (p.dims > 0) return Array.isArray(v) && v.length === 0 ? '[]' : undefined;
+  switch (p.base) {
+    case 'int64': case 'uint64': case 'size':
+      if (typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+      return Number.isSafeInteger(v) ? String(v) : `${raw.trim()}n`;
+    case 'float64': case 'float32': case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32':
+      return typeof v === 'number' ? String(v) : undefined;
+    case 'bool': return typeof v === 'boolean' ? String(v) : undefined;
+    case 'string8': case 'string16': case 'string32': case 'char8': case 'char16': case 'char32':
+      return typeof v === 'string' ? quote(v) : undefined;
+    case 'any': return typeof v === 'string' ? quote(v) : v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
+    case 'null': case 'handle': return v === null ? 'null' : undefined;
+    default: return undefined;
+  }
+}
+
+const MAX_LINE = 120;
+
+/** A string literal in single quotes. */
+function quote(s: string): string {
+  return `'${s.replace(/[\\']/g, (m) => '\\' + m).replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+}
+
+/** `head(params)tail`, or one parameter a line when that is too long. */
+function wrapSignature(ind: string, head: string, params: string, tail: string): string[] {
+  const one = `${ind}${head}(${params})${tail}`;
+  if (one.length <= MAX_LINE || params === '') return [one];
+  return [`${ind}${head}(`, ...splitParams(params).map((p) => `${ind}  ${p},`), `${ind})${tail}`];
+}
+
+/** Split a parameter list at its top-level commas. */
+function splitParams(params: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < params.length; i++) {
+    const ch = params[i];
+    if (ch === '(' || ch === '[' || ch === '{' || ch === '<') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}' || (ch === '>' && params[i - 1] !== '=')) depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(params.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(params.slice(start).trim());
+  return out;
+}
+
+function escapeTemplate(s: string): string {
+  return s.replace(/[`\\$]/g, (m) => '\\' + m);
+}
+
+function simpleClassName(c: IdlClass): string {
+  // Java: pkg.Outer$Inner -> Outer_Inner (the `$` of nested classes kept readable).
+  const last = c.name.split('.').pop()!;
+  return last.replace(/\$/g, '_');
+}
+
+/** The foreign type names that mean this class in type aliases. */
+function classAliases(c: IdlClass): string[] {
+  const out = [c.name];
+  const fq = c.entity_path?.class;
+  if (fq) out.push(fq, fq.replace(/\$/g, '.'));
+  return out;
+}
+
+function modulePathHint(runtime: string, name: string, guestLib: string): string {
+  switch (runtime) {
+    case 'python3': return `the .py file or package folder of \`${name}\`, or its importable name`;
+    case 'openjdk': return 'the .jar files and class folders that hold the classes, joined with `;`';
+    case 'go': return `the Go guest library built by \`metaffi -c --idl <source> -g go\` (${guestLib || `${name}_MetaFFIGuest`}.so)`;
+    default: return 'the foreign module';
+  }
+}
+
+/** The generated module's source text. */
+export function generateTypeScriptHost(idl: IdlDefinition, command?: string): string {
+  return new Generator(idl).generate(command);
 }

@@ -1,6 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { MetaFFIError } from '../errors.js';
+import { buildDir, packageRoot } from '../paths.js';
+import { validateIdl } from './json.js';
 import type { IdlDefinition } from './schema.js';
 
+/** The JDK tools: JAVA_HOME/bin, else `java`/`javac` on PATH. */
+export function findJdkTool(tool: 'java' | 'javac' | 'jar'): string {
+  const home = process.env.JAVA_HOME;
+  if (home && home.trim() !== '') {
+    const exe = join(home, 'bin', tool);
+    if (existsSync(exe)) return exe;
+    throw new MetaFFIError(`${tool} not found: JAVA_HOME=${home} has no bin/${tool}; point JAVA_HOME to a JDK (17 or newer)`);
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, tool))) return join(dir, tool);
+  }
+  throw new MetaFFIError(`${tool} not found: JAVA_HOME is not set and there is no ${tool} on PATH ` +
+    `(${process.env.PATH ?? ''}); install a JDK (17 or newer) or set JAVA_HOME`);
+}
+
+/** The extractor (java-idl/MetaFFIJavaIdl.java), compiled once into the build folder. */
+function extractorClassDir(): string {
+  const source = join(packageRoot, 'java-idl', 'MetaFFIJavaIdl.java');
+  const dir = join(buildDir(), 'java-idl');
+  const cls = join(dir, 'MetaFFIJavaIdl.class');
+  if (existsSync(cls) && statSync(cls).mtimeMs >= statSync(source).mtimeMs) return dir;
+  mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync(findJdkTool('javac'), ['-d', dir, source], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new MetaFFIError(`building the Java IDL extractor failed: ${err.stderr || err.message}`);
+  }
+  return dir;
+}
+
+/**
+ * The IDL of Java classes: a .java source (compiled with -parameters; Javadoc kept), a .jar
+ * or a class folder (several joined with ';'), read with reflection by the JVM itself.
+ */
 export function extractJavaIdl(source: string): IdlDefinition {
-  throw new MetaFFIError(`reading the interface of ${source} is not supported yet`);
+  const spec = source.split(';').filter((s) => s.trim() !== '').map((s) => resolve(s)).join(';');
+  const java = findJdkTool('java');
+  const classes = extractorClassDir();
+  let out: string;
+  try {
+    out = execFileSync(java, ['-cp', classes, 'MetaFFIJavaIdl', spec], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch (e) {
+    if (e instanceof MetaFFIError) throw e;
+    const err = e as { stderr?: string; message: string };
+    const detail = (err.stderr ?? '').trim() || err.message;
+    throw new MetaFFIError(`--idl: reading the Java classes of ${source} failed: ${detail}`);
+  }
+  return validateIdl(JSON.parse(out), source);
 }
