@@ -5,6 +5,7 @@
  */
 import { buildCore } from './native_build.js';
 import { findPython, python3Plugin } from '../runtimes/python3.js';
+import { goPlugin } from '../runtimes/go.js';
 
 function step(name: string, build: () => string): void {
   try {
@@ -18,3 +19,4 @@ function step(name: string, build: () => string): void {
 buildCore();
 console.log('metaffi: built the native core');
 step('the python3 plugin', () => python3Plugin(findPython()));
+step('the go plugin', () => goPlugin());

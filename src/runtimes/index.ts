@@ -1,9 +1,10 @@
 import { MetaFFIError } from '../errors.js';
 import type { RuntimeAdapter } from './adapter.js';
+import { go } from './go.js';
 import { python3 } from './python3.js';
 
 /** Every runtime this package knows. */
-export const runtimes: readonly RuntimeAdapter[] = [python3];
+export const runtimes: readonly RuntimeAdapter[] = [python3, go];
 
 export function findRuntime(name: unknown): RuntimeAdapter {
   if (typeof name !== 'string') {
