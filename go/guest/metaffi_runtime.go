@@ -232,6 +232,8 @@ type mffiFrame struct {
 	scap    uintptr
 	used    uintptr
 	err     error // a conversion failure: the call is abandoned
+	// retFailed: a result did not convert (the others were written all the same).
+	retFailed bool
 }
 
 func (f *mffiFrame) fail(i int, format string, args ...any) {
@@ -396,18 +398,28 @@ func mffiXCall(inst C.uint64_t, params, rets, cerr unsafe.Pointer, np, nr C.size
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			mffiReleaseResults(f.rets)
 			mffiPanicOut((*mffiErr)(cerr), r)
 			rc = -1
 		}
 	}()
-	in.e.fn(&f)
+	in.e.fn((*mffiFrame)(mffiNoEscape(unsafe.Pointer(&f))))
 	if f.err != nil {
-		mffiReleaseResults(f.rets)
+		if f.retFailed {
+			mffiReleaseResults(f.rets) // every result was written; drop the references made
+		}
 		mffiErrorOut((*mffiErr)(cerr), f.err)
 		return -1
 	}
 	return 0
+}
+
+// mffiNoEscape hides a pointer from escape analysis, so that the call frame stays on the
+// stack (the entity functions never keep it).
+//
+//go:nosplit
+func mffiNoEscape(p unsafe.Pointer) unsafe.Pointer {
+	x := uintptr(p)
+	return unsafe.Pointer(x ^ 0)
 }
 
 //export mffiCallCallable
@@ -960,9 +972,12 @@ func (f *mffiFrame) retHandle(i int, v any) {
 
 // ret converts result i through reflection, honouring the declared type (handle or any).
 func (f *mffiFrame) ret(i int, v reflect.Value) {
-	if err := mffiToCDT(f, v, f.inst.rets[i], &f.rets[i]); err != nil && f.err == nil {
-		f.err = &mffiTypeError{fmt.Sprintf("%s: result %d: %v", f.inst.e.name, i+1, err)}
+	if err := mffiToCDT(f, v, f.inst.rets[i], &f.rets[i]); err != nil {
 		f.rets[i] = mffiCDT{t: mffiNull}
+		f.retFailed = true
+		if f.err == nil {
+			f.err = &mffiTypeError{fmt.Sprintf("%s: result %d: %v", f.inst.e.name, i+1, err)}
+		}
 	}
 }
 
