@@ -30,7 +30,7 @@ typedef struct {
 	void *dl;
 	char path[PATH_MAX];
 	int (*abi)(void);
-	int (*init)(const metaffi_core *core);
+	int (*init)(const metaffi_core *core, int (*in_call)(void));
 	void (*shutdown)(void);
 	uint64_t (*load)(const char *key, int flags, const metaffi_type_info *params, size_t np,
 	                 const metaffi_type_info *rets, size_t nr, metaffi_error *err);
@@ -50,6 +50,11 @@ static int g_started;  /* g_guest was initialized for the current load_runtime *
 static pthread_key_t g_scratch_key;
 static pthread_once_t g_scratch_once = PTHREAD_ONCE_INIT;
 static __thread char *t_scratch;
+static __thread int t_depth; /* calls of this plugin into Go in progress on this thread */
+
+/* For the guest: is this thread inside a call from the plugin (so a Go panic is recovered
+ * there and becomes a MetaFFIError) rather than in a goroutine of its own? */
+static int in_call(void) { return t_depth > 0; }
 
 static void scratch_free(void *p) { free(p); }
 static void scratch_key_init(void) { pthread_key_create(&g_scratch_key, scratch_free); }
@@ -158,7 +163,7 @@ static void *go_load_module(const char *path, metaffi_error *err)
 		g_guest = g;
 	}
 	if (!g_started) {
-		if (g_guest.init(core)) {
+		if (g_guest.init(core, in_call)) {
 			set_error(err, "MetaFFIError", "the Go guest failed to start");
 			return NULL;
 		}
@@ -206,8 +211,11 @@ static void go_free_entity(void *entity)
 static int go_xcall(void *entity, cdt *params, size_t np, cdt *rets, size_t nr, metaffi_error *err)
 {
 	char *scratch = thread_scratch();
-	return g_guest.xcall((uint64_t)(uintptr_t)entity, params, rets, err, np, nr, scratch,
-	                     scratch ? SCRATCH_SIZE : 0) ? -1 : 0;
+	t_depth++;
+	int rc = g_guest.xcall((uint64_t)(uintptr_t)entity, params, rets, err, np, nr, scratch,
+	                       scratch ? SCRATCH_SIZE : 0);
+	t_depth--;
+	return rc ? -1 : 0;
 }
 
 static int go_call_callable(void *callable, const cdt *params, size_t np, cdt **rets, size_t *nr,
@@ -219,7 +227,10 @@ static int go_call_callable(void *callable, const cdt *params, size_t np, cdt **
 		set_error(err, "MetaFFIError", "the go runtime was released; the Go function can no longer be called");
 		return -1;
 	}
-	return g_guest.call((uint64_t)(uintptr_t)callable, params, np, rets, nr, err) ? -1 : 0;
+	t_depth++;
+	int rc = g_guest.call((uint64_t)(uintptr_t)callable, params, np, rets, nr, err);
+	t_depth--;
+	return rc ? -1 : 0;
 }
 
 static void go_retain(void *val)

@@ -22,6 +22,7 @@ static metaffi_mark mffi_mark(const metaffi_core *c) { return c->arena_mark(); }
 static void mffi_reset(const metaffi_core *c, metaffi_mark m) { c->arena_reset(m); }
 static void mffi_retain(const metaffi_core *c, uint32_t rt, uint64_t v) { c->retain(rt, (void *)(uintptr_t)v); }
 static void mffi_release(const metaffi_core *c, uint32_t rt, uint64_t v) { c->release(rt, (void *)(uintptr_t)v); }
+static int mffi_in_call(int (*f)(void)) { return f ? f() : 0; }
 static int mffi_call(const metaffi_core *c, uint32_t rt, uint64_t v, const cdt *p, size_t np,
                      cdt **rets, size_t *nr, metaffi_error *err)
 {
@@ -34,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"reflect"
 	"runtime"
 	"runtime/debug"
@@ -97,6 +99,10 @@ type mffiTypeInfo struct {
 }
 
 var mffiCore *C.metaffi_core
+
+// mffiInCall (from the plugin) tells whether this thread is inside a call from the plugin,
+// i.e. whether a panic here reaches the recover of mffiXCall / mffiCallCallable.
+var mffiInCall unsafe.Pointer
 
 // ---------------------------------------------------------------------------------------
 // Handles: Go values held by other runtimes, by id (never 0), reference counted.
@@ -316,8 +322,9 @@ func mffiPanicOut(cerr *mffiErr, r any) {
 // Entry points called by native/go.c.
 
 //export mffiInit
-func mffiInit(core unsafe.Pointer) C.int {
+func mffiInit(core unsafe.Pointer, inCall unsafe.Pointer) C.int {
 	mffiCore = (*C.metaffi_core)(core)
+	mffiInCall = inCall
 	mffiActive.Store(true)
 	return 0
 }
@@ -941,17 +948,31 @@ func mffiArgNums[E mffiNumber](f *mffiFrame, i int, code uint64) []E {
 	return v.Interface().([]E)
 }
 
-func (f *mffiFrame) retNull(i int)            { f.rets[i] = mffiCDT{t: mffiNull} }
-func (f *mffiFrame) retI64(i int, v int64)    { f.rets[i] = mffiCDT{t: mffiI64, a: uint64(v)} }
-func (f *mffiFrame) retU64(i int, v uint64)   { f.rets[i] = mffiCDT{t: mffiU64, a: v} }
-func (f *mffiFrame) retI32(i int, v int32)    { f.rets[i] = mffiCDT{t: mffiI32, a: uint64(uint32(v))} }
-func (f *mffiFrame) retI16(i int, v int16)    { f.rets[i] = mffiCDT{t: mffiI16, a: uint64(uint16(v))} }
-func (f *mffiFrame) retI8(i int, v int8)      { f.rets[i] = mffiCDT{t: mffiI8, a: uint64(uint8(v))} }
-func (f *mffiFrame) retU32(i int, v uint32)   { f.rets[i] = mffiCDT{t: mffiU32, a: uint64(v)} }
-func (f *mffiFrame) retU16(i int, v uint16)   { f.rets[i] = mffiCDT{t: mffiU16, a: uint64(v)} }
-func (f *mffiFrame) retU8(i int, v uint8)     { f.rets[i] = mffiCDT{t: mffiU8, a: uint64(v)} }
-func (f *mffiFrame) retF64(i int, v float64)  { f.rets[i] = mffiCDT{t: mffiF64, a: math.Float64bits(v)} }
-func (f *mffiFrame) retF32(i int, v float32)  { f.rets[i] = mffiCDT{t: mffiF32, a: uint64(math.Float32bits(v))} }
+func (f *mffiFrame) retNull(i int)          { f.rets[i] = mffiCDT{t: mffiNull} }
+func (f *mffiFrame) retI64(i int, v int64)  { f.rets[i] = mffiCDT{t: mffiI64, a: uint64(v)} }
+func (f *mffiFrame) retU64(i int, v uint64) { f.rets[i] = mffiCDT{t: mffiU64, a: v} }
+func (f *mffiFrame) retI32(i int, v int32) {
+	t := mffiI32
+	if d := f.inst.rets[i]; d == mffiChar8 || d == mffiChar16 || d == mffiChar32 {
+		t = d // a rune declared as a character
+	}
+	f.rets[i] = mffiCDT{t: t, a: uint64(uint32(v))}
+}
+func (f *mffiFrame) retI16(i int, v int16)  { f.rets[i] = mffiCDT{t: mffiI16, a: uint64(uint16(v))} }
+func (f *mffiFrame) retI8(i int, v int8)    { f.rets[i] = mffiCDT{t: mffiI8, a: uint64(uint8(v))} }
+func (f *mffiFrame) retU32(i int, v uint32) { f.rets[i] = mffiCDT{t: mffiU32, a: uint64(v)} }
+func (f *mffiFrame) retU16(i int, v uint16) { f.rets[i] = mffiCDT{t: mffiU16, a: uint64(v)} }
+func (f *mffiFrame) retU8(i int, v uint8) {
+	t := mffiU8
+	if d := f.inst.rets[i]; d == mffiChar8 || d == mffiChar16 || d == mffiChar32 {
+		t = d // a byte declared as a character
+	}
+	f.rets[i] = mffiCDT{t: t, a: uint64(v)}
+}
+func (f *mffiFrame) retF64(i int, v float64) { f.rets[i] = mffiCDT{t: mffiF64, a: math.Float64bits(v)} }
+func (f *mffiFrame) retF32(i int, v float32) {
+	f.rets[i] = mffiCDT{t: mffiF32, a: uint64(math.Float32bits(v))}
+}
 func (f *mffiFrame) retBool(i int, v bool) {
 	var b uint64
 	if v {
@@ -1699,7 +1720,12 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t reflect.Type, args []reflect.Va
 	C.mffi_reset(mffiCore, mark)
 	if callErr != nil {
 		if !hasErr {
-			panic(callErr)
+			if C.mffi_in_call((*[0]byte)(mffiInCall)) != 0 {
+				panic(callErr) // recovered where the call entered Go: a MetaFFIError for the caller
+			}
+			// A goroutine of its own: a panic would end the process. Report and go on.
+			fmt.Fprintf(os.Stderr, "metaffi: a foreign function called from a goroutine failed, and Go %s has no error result to return it in: %v\n", t, callErr)
+			return out
 		}
 		out[nout-1] = reflect.ValueOf(&callErr).Elem()
 	}
