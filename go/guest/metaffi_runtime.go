@@ -308,7 +308,12 @@ func mffiErrorOut(cerr *mffiErr, err error) {
 
 func mffiPanicOut(cerr *mffiErr, r any) {
 	if fe, ok := r.(*MetaFFIError); ok {
-		mffiSetErr(cerr, fe.Type, fe.Message, fe.Stack, fe.hostError)
+		// A foreign error that went through Go code: its own stack if it has one, else Go's.
+		stack := fe.Stack
+		if stack == "" {
+			stack = string(debug.Stack())
+		}
+		mffiSetErr(cerr, fe.Type, fe.Message, stack, fe.hostError)
 		return
 	}
 	msg := fmt.Sprint(r)
