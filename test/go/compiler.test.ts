@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { MetaFFIRuntime, MetaFFIError } from 'metaffi';
 import { fixture } from '../support/fixtures.js';
 import { metaffi } from './guests.js';
 
@@ -53,6 +54,14 @@ describe('metaffi -c --idl <file.go> -g go', () => {
     for (const flag of ['-c, --compile', '--idl <source>', '-g, --guest', '-h, --host', '-o, --output', '--print-idl', '--help', '--version', "'go' on it"]) {
       assert.ok(r.stdout.includes(flag), `--help lacks ${flag}`);
     }
+  });
+});
+
+describe('the go runtime plugin and foreign libraries', () => {
+  it('a shared library that is not a Go guest is refused', () => {
+    // This process has loaded no Go guest yet: the library itself is examined.
+    assert.throws(() => new MetaFFIRuntime('go').loadModule('/usr/lib/x86_64-linux-gnu/libm.so.6'), (e: unknown) =>
+      e instanceof MetaFFIError && /libm.so.6 is not a MetaFFI Go guest library \(it has no mffiGuestABI\)/.test(e.message));
   });
 });
 
