@@ -3,6 +3,8 @@
  * Run it with `npm start`.
  */
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIError } from 'metaffi';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,3 +36,16 @@ try {
 } catch (e) {
   console.log('python  divide(1, 0) threw           ', (e as MetaFFIError).message);
 }
+
+// --- Go -----------------------------------------------------------------------------------
+// examples/go/hello.go compiled into a guest library by the metaffi command (npm install
+// builds it; here it is built if it is missing).
+const helloGuest = join(here, 'go', 'hello_MetaFFIGuest');
+if (!existsSync(helloGuest + '.so')) {
+  execFileSync(process.execPath, [join(here, '..', 'dist', 'cli', 'main.js'), '-c', '--idl', join(here, 'go', 'hello.go'),
+    '-g', 'go', '-o', join(here, 'go')], { stdio: 'inherit' });
+}
+const go = new MetaFFIRuntime('go');
+const hello = go.loadModule(helloGuest);
+const sayHello = hello.loadEntity('callable=SayHello', [T.metaffi_string8_type], [T.metaffi_string8_type]);
+console.log('go      hello.SayHello("TypeScript")  =', sayHello('TypeScript'));

@@ -6,6 +6,7 @@
 import { buildCore } from './native_build.js';
 import { findPython, python3Plugin } from '../runtimes/python3.js';
 import { goPlugin } from '../runtimes/go.js';
+import { buildGoExample } from '../compiler/go_guest.js';
 
 function step(name: string, build: () => string): void {
   try {
@@ -20,3 +21,4 @@ buildCore();
 console.log('metaffi: built the native core');
 step('the python3 plugin', () => python3Plugin(findPython()));
 step('the go plugin', () => goPlugin());
+step('the Go guest of examples/go/hello.go', () => buildGoExample());
