@@ -1138,6 +1138,20 @@ func mffiFromCDT(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
 			out.SetMapIndex(key, val)
 		}
 		return out, nil
+	case reflect.Struct:
+		if c.t == mffiMap {
+			return mffiStructFromMap(c, t)
+		}
+	case reflect.Pointer:
+		if c.t == mffiMap && t.Elem().Kind() == reflect.Struct {
+			v, err := mffiStructFromMap(c, t.Elem())
+			if err != nil {
+				return reflect.Value{}, err
+			}
+			p := reflect.New(t.Elem())
+			p.Elem().Set(v)
+			return p, nil
+		}
 	case reflect.Func:
 		if c.t != mffiCallable {
 			return reflect.Value{}, fmt.Errorf("expected a function for Go %s, got %s", t, mffiCodeName(c.t, 0))
@@ -1160,6 +1174,28 @@ func mffiFromCDT(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
 		return out, nil
 	}
 	return reflect.Value{}, fmt.Errorf("expected a handle of Go %s, got %s", t, mffiCodeName(c.t, 0))
+}
+
+// mffiStructFromMap fills a new struct from a JS object: keys name exported fields.
+func mffiStructFromMap(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
+	out := reflect.New(t).Elem()
+	kv := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), int(2*c.b))
+	for j := 0; j < int(c.b); j++ {
+		name, ok := mffiReadString(&kv[2*j])
+		if !ok {
+			return reflect.Value{}, fmt.Errorf("Go %s: object keys must be field names", t)
+		}
+		sf, found := t.FieldByName(name)
+		if !found || !sf.IsExported() {
+			return reflect.Value{}, fmt.Errorf("Go %s has no exported field %s", t, name)
+		}
+		v, err := mffiFromCDT(&kv[2*j+1], sf.Type)
+		if err != nil {
+			return reflect.Value{}, fmt.Errorf("%s.%s: %v", t, name, err)
+		}
+		out.FieldByIndex(sf.Index).Set(v)
+	}
+	return out, nil
 }
 
 func mffiPackedElem(code uint64) (reflect.Type, uintptr) {

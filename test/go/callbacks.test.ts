@@ -40,6 +40,14 @@ describe('go callbacks: JS functions as Go funcs', () => {
     assert.equal(apply((x: number) => x, 5), 5); // and the next call works
   });
 
+  it('a callback returning the wrong type or nothing is a clear error', () => {
+    const apply = guest.loadEntity('callable=Apply', [C, I], [I]);
+    assert.throws(() => apply(() => 'text', 1), (e: unknown) =>
+      e instanceof MetaFFIError && /the foreign function's result 1: expected an integer for Go int, got string8/.test(e.message));
+    assert.throws(() => apply(() => undefined, 1), /the foreign function returned 0 values, Go func\(int\) int expects 1/);
+    assert.equal(apply((x: number) => x, 2), 2);
+  });
+
   it('a callback with an error result receives the JS exception as a Go error', () => {
     const applyErr = guest.loadEntity('callable=ApplyErr', [C, I], [I]);
     assert.equal(applyErr((x: number) => x + 1, 1), 2);

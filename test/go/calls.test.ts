@@ -181,6 +181,13 @@ describe('go functions and types', () => {
     assert.equal(bump(p), 43);
   });
 
+  it('a plain JS object fills a struct parameter by field name', () => {
+    const mid = guest.loadEntity('callable=Midpoint', [T.metaffi_any_type, T.metaffi_any_type], [T.metaffi_handle_type]);
+    const getX = guest.loadEntity('field=Point.X,getter,instance_required', [T.metaffi_handle_type], [T.metaffi_float64_type]);
+    assert.equal(getX(mid({ X: 2, Y: 0 }, { X: 4 })), 3);
+    assert.throws(() => mid({ Z: 1 }, { X: 1 }), /Go guest.Point has no exported field Z/);
+  });
+
   it('passes slices of handles', () => {
     const points = guest.loadEntity('callable=Points', [T.metaffi_int64_type], [T.metaffi_handle_array_type]);
     const sumX = guest.loadEntity('callable=SumX', [T.metaffi_handle_array_type], [T.metaffi_float64_type]);
