@@ -32,6 +32,7 @@ typedef struct {
 	int (*abi)(void);
 	int (*init)(const metaffi_core *core, int (*in_call)(void));
 	void (*shutdown)(void);
+	void (*quiesce)(void);
 	uint64_t (*load)(const char *key, int flags, const metaffi_type_info *params, size_t np,
 	                 const metaffi_type_info *rets, size_t nr, metaffi_error *err);
 	void (*free_instance)(uint64_t id);
@@ -140,6 +141,7 @@ static void *go_load_module(const char *path, metaffi_error *err)
 		*(void **)&g.abi = need(dl, "mffiGuestABI", real, err);
 		*(void **)&g.init = need(dl, "mffiInit", real, err);
 		*(void **)&g.shutdown = need(dl, "mffiShutdown", real, err);
+		*(void **)&g.quiesce = need(dl, "mffiQuiesce", real, err);
 		*(void **)&g.load = need(dl, "mffiLoad", real, err);
 		*(void **)&g.free_instance = need(dl, "mffiFreeInstance", real, err);
 		*(void **)&g.xcall = need(dl, "mffiXCall", real, err);
@@ -249,9 +251,12 @@ static const char *go_describe(void *val)
 	return g_guest.describe((uint64_t)(uintptr_t)val);
 }
 
+/* The process is ending: Go's finalizer thread must stop releasing references into the
+ * core, whose JS objects are about to be torn down. (Go writes its output unbuffered, so
+ * there is nothing to flush.) */
 static void go_at_exit(void)
 {
-	/* Go writes its output unbuffered: nothing to flush. */
+	if (g_guest.dl && g_started) g_guest.quiesce();
 }
 
 static const metaffi_plugin g_plugin = {

@@ -179,12 +179,21 @@ type MetaFFIForeignObject struct {
 func mffiNewForeign(rt uint32, val uint64) *MetaFFIForeignObject {
 	C.mffi_retain(mffiCore, C.uint32_t(rt), C.uint64_t(val))
 	o := &MetaFFIForeignObject{runtime: rt, val: val}
-	runtime.SetFinalizer(o, func(o *MetaFFIForeignObject) {
-		if mffiCore != nil && mffiActive.Load() {
-			C.mffi_release(mffiCore, C.uint32_t(o.runtime), C.uint64_t(o.val))
-		}
-	})
+	runtime.SetFinalizer(o, mffiReleaseForeign)
 	return o
+}
+
+// mffiExitLock orders finalizers (which release references in the core from Go's finalizer
+// thread) against the end of the process: after mffiQuiesce no release reaches the core,
+// whose JS side is being torn down.
+var mffiExitLock sync.RWMutex
+
+func mffiReleaseForeign(o *MetaFFIForeignObject) {
+	mffiExitLock.RLock()
+	if mffiCore != nil && mffiActive.Load() {
+		C.mffi_release(mffiCore, C.uint32_t(o.runtime), C.uint64_t(o.val))
+	}
+	mffiExitLock.RUnlock()
 }
 
 // MetaFFIError is an error of another runtime (a JS exception, a Python exception) seen by
@@ -351,9 +360,16 @@ func mffiFreeInstance(id C.uint64_t) {
 	mffiInstances.Store(&next)
 }
 
+//export mffiQuiesce
+func mffiQuiesce() {
+	mffiExitLock.Lock()
+	mffiActive.Store(false)
+	mffiExitLock.Unlock()
+}
+
 //export mffiShutdown
 func mffiShutdown() {
-	mffiActive.Store(false)
+	mffiQuiesce()
 	mffiTab.Lock()
 	mffiTab.slots = nil
 	mffiTab.free = nil
