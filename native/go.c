@@ -149,7 +149,13 @@ static void *go_load_module(const char *path, metaffi_error *err)
 		*(void **)&g.retain = need(dl, "mffiRetain", real, err);
 		*(void **)&g.release = need(dl, "mffiRelease", real, err);
 		*(void **)&g.describe = need(dl, "mffiDescribe", real, err);
-		if (!err->message && g.abi() != GUEST_ABI) {
+		if (err->message && g.abi) {
+			/* A guest of another metaffi version: it has the ABI query but not every entry. */
+			char msg[PATH_MAX + 256];
+			snprintf(msg, sizeof msg, "%s was built by another version of metaffi; build it again with "
+			         "`metaffi -c --idl <file.go> -g go`", real);
+			set_error(err, "MetaFFIError", msg);
+		} else if (!err->message && g.abi() != GUEST_ABI) {
 			char msg[PATH_MAX + 256];
 			snprintf(msg, sizeof msg, "%s was built by another version of metaffi (guest ABI %d, this is %d); "
 			         "build it again with `metaffi -c --idl <file.go> -g go`", real, g.abi(), GUEST_ABI);

@@ -137,11 +137,13 @@ func mffiNewHandle(v any) uint64 {
 
 func mffiHandleValue(id uint64) (any, bool) {
 	mffiTab.Lock()
-	defer mffiTab.Unlock()
 	if id == 0 || id > uint64(len(mffiTab.slots)) || mffiTab.slots[id-1].refs <= 0 {
+		mffiTab.Unlock()
 		return nil, false
 	}
-	return mffiTab.slots[id-1].v, true
+	v := mffiTab.slots[id-1].v
+	mffiTab.Unlock()
+	return v, true
 }
 
 func mffiHandleRetain(id uint64) {
@@ -370,6 +372,9 @@ func mffiQuiesce() {
 //export mffiShutdown
 func mffiShutdown() {
 	mffiQuiesce()
+	mffiFuncCache.Lock()
+	mffiFuncCache.m = nil
+	mffiFuncCache.Unlock()
 	mffiTab.Lock()
 	mffiTab.slots = nil
 	mffiTab.free = nil
@@ -1686,11 +1691,41 @@ func mffiReleaseOne(c *mffiCDT) {
 // ---------------------------------------------------------------------------------------
 // Foreign functions (JS, Python, ...) as Go funcs.
 
+// The Go funcs made for foreign functions, by function and Go type: passing the same JS
+// function again (a callback given on every call) reuses its Go func. Each entry keeps its
+// foreign reference through the MetaFFIForeignObject; the cache is bounded, and an entry
+// dropped from it is released by the finalizer once Go no longer uses the func.
+type mffiFuncKey struct {
+	rt  uint32
+	val uint64
+	t   reflect.Type
+}
+
+const mffiFuncCacheSize = 256
+
+var mffiFuncCache struct {
+	sync.Mutex
+	m map[mffiFuncKey]reflect.Value
+}
+
 func mffiForeignFunc(rt uint32, val uint64, t reflect.Type) reflect.Value {
+	key := mffiFuncKey{rt, val, t}
+	mffiFuncCache.Lock()
+	fn, ok := mffiFuncCache.m[key]
+	mffiFuncCache.Unlock()
+	if ok {
+		return fn
+	}
 	fo := mffiNewForeign(rt, val)
-	fn := reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
+	fn = reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
 		return mffiCallForeign(fo, t, args)
 	})
+	mffiFuncCache.Lock()
+	if mffiFuncCache.m == nil || len(mffiFuncCache.m) >= mffiFuncCacheSize {
+		mffiFuncCache.m = make(map[mffiFuncKey]reflect.Value, mffiFuncCacheSize)
+	}
+	mffiFuncCache.m[key] = fn
+	mffiFuncCache.Unlock()
 	return fn
 }
 
