@@ -88,6 +88,19 @@ switch (scenario) {
     setTimeout(() => { for (let i = 0; i < 64; i++) child.stdin.write(chunk); }, 200);
     break;
   }
+  case 'python': {
+    // CPython loaded after the Go runtime started: calls and callbacks both ways, and faults.
+    const py = new MetaFFIRuntime('python3').loadModule(process.env.METAFFI_TEST_PY!);
+    const makeMul = py.loadEntity('callable=make_mul', [T.metaffi_int64_type], [T.metaffi_callable_type]);
+    const callWith = py.loadEntity('callable=call_with', [T.metaffi_callable_type, T.metaffi_any_type], [T.metaffi_any_type]);
+    const apply = guest.loadEntity('callable=Apply', [T.metaffi_callable_type, T.metaffi_int64_type], [T.metaffi_int64_type]);
+    const adder = guest.loadEntity('callable=Adder', [T.metaffi_int64_type], [T.metaffi_callable_type]);
+    console.log('go->py', apply(makeMul(4), 5));
+    console.log('py->go', callWith(adder(1), 41));
+    console.log('go', goPanic());
+    console.log('wasm', wasmOutOfBounds());
+    break;
+  }
   default:
     console.log('unknown scenario', scenario);
     process.exit(2);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../support/fixtures.js';
+import { fixture, repoRoot } from '../support/fixtures.js';
 import { goGuest } from './guests.js';
 
 // Go installs its signal handlers when a guest library loads (for c-shared: the synchronous
@@ -12,7 +12,8 @@ const child = join(repoRoot, '.build', 'test', 'go', 'signal_child.js');
 
 function run(scenario: string): string {
   const r = spawnSync(process.execPath, [child, scenario], {
-    encoding: 'utf8', env: { ...process.env, METAFFI_TEST_GUEST: goGuest('guest') }, timeout: 60_000,
+    encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, METAFFI_TEST_GUEST: goGuest('guest'), METAFFI_TEST_PY: fixture('go', 'py_helpers.py') },
   });
   assert.equal(r.signal, null, `the process died of ${r.signal}:\n${r.stdout}\n${r.stderr}`);
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -35,6 +36,14 @@ describe('go signal handlers coexist with V8 and Node', () => {
 
   it('SIGUSR2 reaches the JS handler', () => {
     assert.match(run('usr2'), /^usr2 3 4$/m);
+  });
+
+  it('CPython loaded after the Go runtime: calls and callbacks both ways, Go panics, WebAssembly traps', () => {
+    const out = run('python');
+    assert.match(out, /^go->py 20$/m);
+    assert.match(out, /^py->go 42$/m);
+    assert.match(out, /^go panic: runtime error: invalid memory address or nil pointer dereference$/m);
+    assert.match(out, /^wasm RuntimeError: memory access out of bounds$/m);
   });
 
   it('SIGPIPE: a write to a closed pipe is an EPIPE error', () => {
