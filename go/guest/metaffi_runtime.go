@@ -957,11 +957,11 @@ type mffiNumber interface {
 func mffiArgNums[E mffiNumber](f *mffiFrame, i int, code uint64) []E {
 	c := &f.params[i]
 	if c.t == code|mffiArray|mffiPacked {
-		out := make([]E, int(c.b))
-		if c.b > 0 {
-			copy(out, unsafe.Slice((*E)(unsafe.Pointer(uintptr(c.a))), int(c.b)))
+		if c.b == 0 {
+			return []E{}
 		}
-		return out
+		// append copies into memory it does not clear first (make would zero it, then copy).
+		return append([]E(nil), unsafe.Slice((*E)(unsafe.Pointer(uintptr(c.a))), int(c.b))...)
 	}
 	if c.t == mffiNull {
 		return nil
