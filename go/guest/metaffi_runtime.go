@@ -32,16 +32,16 @@ static int mffi_call(const metaffi_core *c, uint32_t rt, uint64_t v, const cdt *
 import "C"
 
 import (
-	"errors"
-	"fmt"
-	"math"
-	"os"
-	"reflect"
-	"runtime"
-	"runtime/debug"
-	"sync"
-	"sync/atomic"
-	"unicode/utf16"
+	mffi_errors "errors"
+	mffi_fmt "fmt"
+	mffi_math "math"
+	mffi_os "os"
+	mffi_reflect "reflect"
+	mffi_runtime "runtime"
+	mffi_debug "runtime/debug"
+	mffi_sync "sync"
+	mffi_atomic "sync/atomic"
+	mffi_utf16 "unicode/utf16"
 	"unsafe"
 )
 
@@ -113,7 +113,7 @@ type mffiSlot struct {
 }
 
 var mffiTab struct {
-	sync.Mutex
+	mffi_sync.Mutex
 	slots []mffiSlot
 	free  []uint64
 	live  int
@@ -181,14 +181,14 @@ type MetaFFIForeignObject struct {
 func mffiNewForeign(rt uint32, val uint64) *MetaFFIForeignObject {
 	C.mffi_retain(mffiCore, C.uint32_t(rt), C.uint64_t(val))
 	o := &MetaFFIForeignObject{runtime: rt, val: val}
-	runtime.SetFinalizer(o, mffiReleaseForeign)
+	mffi_runtime.SetFinalizer(o, mffiReleaseForeign)
 	return o
 }
 
 // mffiExitLock orders finalizers (which release references in the core from Go's finalizer
 // thread) against the end of the process: after mffiQuiesce no release reaches the core,
 // whose JS side is being torn down.
-var mffiExitLock sync.RWMutex
+var mffiExitLock mffi_sync.RWMutex
 
 func mffiReleaseForeign(o *MetaFFIForeignObject) {
 	mffiExitLock.RLock()
@@ -212,17 +212,17 @@ func (e *MetaFFIError) Error() string {
 	return e.Type + ": " + e.Message
 }
 
-var mffiActive atomic.Bool
+var mffiActive mffi_atomic.Bool
 
 // ---------------------------------------------------------------------------------------
 // Entities and loaded instances.
 
 type mffiEntity struct {
-	name     string         // Go name for messages: "Add", "Point.Move", "Point.X"
-	sig      string         // Go signature for messages
-	params   []reflect.Type // including the receiver or object
-	rets     []reflect.Type // without the trailing error
-	instance bool           // the first parameter is the object
+	name     string              // Go name for messages: "Add", "Point.Move", "Point.X"
+	sig      string              // Go signature for messages
+	params   []mffi_reflect.Type // including the receiver or object
+	rets     []mffi_reflect.Type // without the trailing error
+	instance bool                // the first parameter is the object
 	isConst  bool
 	fn       func(f *mffiFrame)
 }
@@ -233,8 +233,8 @@ type mffiInstance struct {
 }
 
 var mffiEntities = map[string]*mffiEntity{}
-var mffiInstances atomic.Pointer[[]*mffiInstance]
-var mffiInstLock sync.Mutex
+var mffiInstances mffi_atomic.Pointer[[]*mffiInstance]
+var mffiInstLock mffi_sync.Mutex
 
 func mffiRegister(key string, e *mffiEntity) { mffiEntities[key] = e }
 
@@ -255,7 +255,7 @@ type mffiFrame struct {
 
 func (f *mffiFrame) fail(i int, format string, args ...any) {
 	if f.err == nil {
-		f.err = &mffiTypeError{fmt.Sprintf("%s: argument %d: %s", f.inst.e.name, i+1, fmt.Sprintf(format, args...))}
+		f.err = &mffiTypeError{mffi_fmt.Sprintf("%s: argument %d: %s", f.inst.e.name, i+1, mffi_fmt.Sprintf(format, args...))}
 	}
 }
 
@@ -305,16 +305,16 @@ func mffiSetErr(cerr *mffiErr, typ, msg, stack string, host uint64) {
 
 func mffiErrorOut(cerr *mffiErr, err error) {
 	var fe *MetaFFIError
-	if errors.As(err, &fe) && fe == err {
+	if mffi_errors.As(err, &fe) && fe == err {
 		mffiSetErr(cerr, fe.Type, fe.Message, fe.Stack, fe.hostError)
 		return
 	}
 	var te *mffiTypeError
-	if errors.As(err, &te) {
+	if mffi_errors.As(err, &te) {
 		mffiSetErr(cerr, "TypeError", te.msg, "", 0)
 		return
 	}
-	mffiSetErr(cerr, fmt.Sprintf("%T", err), err.Error(), "", 0)
+	mffiSetErr(cerr, mffi_fmt.Sprintf("%T", err), err.Error(), "", 0)
 }
 
 func mffiPanicOut(cerr *mffiErr, r any) {
@@ -322,16 +322,16 @@ func mffiPanicOut(cerr *mffiErr, r any) {
 		// A foreign error that went through Go code: its own stack if it has one, else Go's.
 		stack := fe.Stack
 		if stack == "" {
-			stack = string(debug.Stack())
+			stack = string(mffi_debug.Stack())
 		}
 		mffiSetErr(cerr, fe.Type, fe.Message, stack, fe.hostError)
 		return
 	}
-	msg := fmt.Sprint(r)
+	msg := mffi_fmt.Sprint(r)
 	if e, ok := r.(error); ok {
 		msg = e.Error()
 	}
-	mffiSetErr(cerr, "panic", msg, string(debug.Stack()), 0)
+	mffiSetErr(cerr, "panic", msg, string(mffi_debug.Stack()), 0)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -469,8 +469,8 @@ func mffiCallCallable(id C.uint64_t, params unsafe.Pointer, np C.size_t, rets un
 		}
 	}()
 	v, ok := mffiHandleValue(uint64(id))
-	fv := reflect.ValueOf(v)
-	if !ok || fv.Kind() != reflect.Func {
+	fv := mffi_reflect.ValueOf(v)
+	if !ok || fv.Kind() != mffi_reflect.Func {
 		mffiSetErr(e, "MetaFFIError", "the Go function was released", "", 0)
 		return -1
 	}
@@ -482,16 +482,16 @@ func mffiCallCallable(id C.uint64_t, params unsafe.Pointer, np C.size_t, rets un
 	nin := ft.NumIn()
 	if ft.IsVariadic() {
 		if len(ps) < nin-1 {
-			mffiSetErr(e, "TypeError", fmt.Sprintf("the Go function %s takes at least %d arguments, got %d", ft, nin-1, len(ps)), "", 0)
+			mffiSetErr(e, "TypeError", mffi_fmt.Sprintf("the Go function %s takes at least %d arguments, got %d", ft, nin-1, len(ps)), "", 0)
 			return -1
 		}
 	} else if len(ps) != nin {
-		mffiSetErr(e, "TypeError", fmt.Sprintf("the Go function %s takes %d arguments, got %d", ft, nin, len(ps)), "", 0)
+		mffiSetErr(e, "TypeError", mffi_fmt.Sprintf("the Go function %s takes %d arguments, got %d", ft, nin, len(ps)), "", 0)
 		return -1
 	}
-	args := make([]reflect.Value, len(ps))
+	args := make([]mffi_reflect.Value, len(ps))
 	for i := range ps {
-		var t reflect.Type
+		var t mffi_reflect.Type
 		if ft.IsVariadic() && i >= nin-1 {
 			t = ft.In(nin - 1).Elem()
 		} else {
@@ -499,7 +499,7 @@ func mffiCallCallable(id C.uint64_t, params unsafe.Pointer, np C.size_t, rets un
 		}
 		a, err := mffiFromCDT(&ps[i], t)
 		if err != nil {
-			mffiSetErr(e, "TypeError", fmt.Sprintf("argument %d: %v", i+1, err), "", 0)
+			mffiSetErr(e, "TypeError", mffi_fmt.Sprintf("argument %d: %v", i+1, err), "", 0)
 			return -1
 		}
 		args[i] = a
@@ -519,7 +519,7 @@ func mffiCallCallable(id C.uint64_t, params unsafe.Pointer, np C.size_t, rets un
 	for i, o := range out {
 		if err := mffiToCDT(nil, o, mffiAny, &res[i]); err != nil {
 			mffiReleaseResults(res[:i])
-			mffiSetErr(e, "TypeError", fmt.Sprintf("result %d: %v", i+1, err), "", 0)
+			mffiSetErr(e, "TypeError", mffi_fmt.Sprintf("result %d: %v", i+1, err), "", 0)
 			return -1
 		}
 	}
@@ -540,7 +540,7 @@ func mffiDescribe(id C.uint64_t) unsafe.Pointer {
 	if !ok {
 		return mffiStrdup("released Go value")
 	}
-	return mffiStrdup(fmt.Sprintf("%T", v))
+	return mffiStrdup(mffi_fmt.Sprintf("%T", v))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -563,11 +563,11 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 		case flags&mffiFlagGetter != 0:
 			lookup += ",getter"
 		default:
-			return nil, fmt.Errorf("%s: say getter or setter (e.g. '%s,getter')", key, key)
+			return nil, mffi_fmt.Errorf("%s: say getter or setter (e.g. '%s,getter')", key, key)
 		}
 	default:
 		if flags&(mffiFlagGetter|mffiFlagSetter) != 0 {
-			return nil, fmt.Errorf("%s: getter and setter apply to global= and field=, not callable=", key)
+			return nil, mffi_fmt.Errorf("%s: getter and setter apply to global= and field=, not callable=", key)
 		}
 	}
 	e := mffiEntities[lookup]
@@ -575,30 +575,30 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 		name := key[mffiIndex(key, '=')+1:]
 		if kind == "global" && flags&mffiFlagSetter != 0 {
 			if c := mffiEntities[key+",getter"]; c != nil && c.isConst {
-				return nil, fmt.Errorf("%s is a Go constant: it has a getter only", name)
+				return nil, mffi_fmt.Errorf("%s is a Go constant: it has a getter only", name)
 			}
 		}
-		return nil, fmt.Errorf("the Go guest has no %s %s%s", map[string]string{"callable": "function or method", "global": "package variable or constant", "field": "struct field"}[kind], name, mffiSuggestions(kind, name))
+		return nil, mffi_fmt.Errorf("the Go guest has no %s %s%s", map[string]string{"callable": "function or method", "global": "package variable or constant", "field": "struct field"}[kind], name, mffiSuggestions(kind, name))
 	}
 	if len(params) != len(e.params) {
 		what := ""
 		if e.instance {
 			what = " (the object first)"
 		}
-		return nil, fmt.Errorf("%s takes %d parameter%s%s in Go (%s); %d declared", e.name, len(e.params), mffiPlural(len(e.params)), what, e.sig, len(params))
+		return nil, mffi_fmt.Errorf("%s takes %d parameter%s%s in Go (%s); %d declared", e.name, len(e.params), mffiPlural(len(e.params)), what, e.sig, len(params))
 	}
 	if len(rets) != len(e.rets) {
-		return nil, fmt.Errorf("%s returns %d value%s in Go (%s, a trailing error becomes a thrown MetaFFIError); %d declared", e.name, len(e.rets), mffiPlural(len(e.rets)), e.sig, len(rets))
+		return nil, mffi_fmt.Errorf("%s returns %d value%s in Go (%s, a trailing error becomes a thrown MetaFFIError); %d declared", e.name, len(e.rets), mffiPlural(len(e.rets)), e.sig, len(rets))
 	}
 	for i, p := range params {
 		if !mffiCompatible(e.params[i], p.t, int(p.dims)) {
-			return nil, fmt.Errorf("%s parameter %d is Go %s, which cannot take %s; declare %s", e.name, i+1, e.params[i], mffiCodeName(p.t, int(p.dims)), mffiSuggest(e.params[i]))
+			return nil, mffi_fmt.Errorf("%s parameter %d is Go %s, which cannot take %s; declare %s", e.name, i+1, e.params[i], mffiCodeName(p.t, int(p.dims)), mffiSuggest(e.params[i]))
 		}
 	}
 	inst := &mffiInstance{e: e, rets: make([]uint64, len(rets))}
 	for i, r := range rets {
 		if !mffiCompatible(e.rets[i], r.t, int(r.dims)) {
-			return nil, fmt.Errorf("%s result %d is Go %s, which does not convert to %s; declare %s", e.name, i+1, e.rets[i], mffiCodeName(r.t, int(r.dims)), mffiSuggest(e.rets[i]))
+			return nil, mffi_fmt.Errorf("%s result %d is Go %s, which does not convert to %s; declare %s", e.name, i+1, e.rets[i], mffiCodeName(r.t, int(r.dims)), mffiSuggest(e.rets[i]))
 		}
 		inst.rets[i] = r.t
 	}
@@ -643,7 +643,7 @@ func mffiSuggestions(kind, name string) string {
 	if len(names) > 30 {
 		names = append(names[:30], "...")
 	}
-	return fmt.Sprintf("; it has %v", names)
+	return mffi_fmt.Sprintf("; it has %v", names)
 }
 
 func mffiSortStrings(s []string) {
@@ -662,7 +662,7 @@ func mffiCodeName(code uint64, dims int) string {
 		mffiChar8: "char8", mffiChar16: "char16", mffiChar32: "char32", mffiAny: "any", mffiNull: "null", mffiCallable: "callable"}
 	s := names[base]
 	if s == "" {
-		s = fmt.Sprintf("type %d", code)
+		s = mffi_fmt.Sprintf("type %d", code)
 	}
 	if code&mffiArray != 0 && dims == 0 {
 		dims = 1
@@ -673,13 +673,13 @@ func mffiCodeName(code uint64, dims int) string {
 	return s
 }
 
-var mffiErrorType = reflect.TypeOf((*error)(nil)).Elem()
+var mffiErrorType = mffi_reflect.TypeOf((*error)(nil)).Elem()
 
-func mffiIsNumberKind(k reflect.Kind) bool {
-	return (k >= reflect.Int && k <= reflect.Uint64) || k == reflect.Float32 || k == reflect.Float64 || k == reflect.Uintptr
+func mffiIsNumberKind(k mffi_reflect.Kind) bool {
+	return (k >= mffi_reflect.Int && k <= mffi_reflect.Uint64) || k == mffi_reflect.Float32 || k == mffi_reflect.Float64 || k == mffi_reflect.Uintptr
 }
 
-func mffiCompatible(t reflect.Type, code uint64, dims int) bool {
+func mffiCompatible(t mffi_reflect.Type, code uint64, dims int) bool {
 	if code&mffiArray != 0 && dims == 0 {
 		dims = 1
 	}
@@ -687,11 +687,11 @@ func mffiCompatible(t reflect.Type, code uint64, dims int) bool {
 	if base == mffiAny || base == mffiNull {
 		return true
 	}
-	if t.Kind() == reflect.Interface {
+	if t.Kind() == mffi_reflect.Interface {
 		return true
 	}
 	if dims > 0 {
-		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		if t.Kind() == mffi_reflect.Slice || t.Kind() == mffi_reflect.Array {
 			return mffiCompatible(t.Elem(), base, dims-1)
 		}
 		return base == mffiHandle
@@ -700,57 +700,57 @@ func mffiCompatible(t reflect.Type, code uint64, dims int) bool {
 	case mffiHandle:
 		return true
 	case mffiBool:
-		return t.Kind() == reflect.Bool
+		return t.Kind() == mffi_reflect.Bool
 	case mffiStr8, mffiStr16, mffiStr32:
-		return t.Kind() == reflect.String
+		return t.Kind() == mffi_reflect.String
 	case mffiCallable:
-		return t.Kind() == reflect.Func
+		return t.Kind() == mffi_reflect.Func
 	case mffiChar8, mffiChar16, mffiChar32:
-		return t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64
+		return t.Kind() >= mffi_reflect.Int && t.Kind() <= mffi_reflect.Uint64
 	default:
 		return mffiIsNumberKind(t.Kind())
 	}
 }
 
 // mffiSuggest names the MetaFFI type to declare for a Go type.
-func mffiSuggest(t reflect.Type) string {
+func mffiSuggest(t mffi_reflect.Type) string {
 	dims := 0
-	for (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8 || (dims == 0 && t.Kind() == reflect.Slice) {
+	for (t.Kind() == mffi_reflect.Slice || t.Kind() == mffi_reflect.Array) && t.Elem().Kind() != mffi_reflect.Uint8 || (dims == 0 && t.Kind() == mffi_reflect.Slice) {
 		dims++
 		t = t.Elem()
-		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+		if t.Kind() != mffi_reflect.Slice && t.Kind() != mffi_reflect.Array {
 			break
 		}
 	}
 	var s string
 	switch t.Kind() {
-	case reflect.Bool:
+	case mffi_reflect.Bool:
 		s = "bool"
-	case reflect.Int, reflect.Int64:
+	case mffi_reflect.Int, mffi_reflect.Int64:
 		s = "int64"
-	case reflect.Int8:
+	case mffi_reflect.Int8:
 		s = "int8"
-	case reflect.Int16:
+	case mffi_reflect.Int16:
 		s = "int16"
-	case reflect.Int32:
+	case mffi_reflect.Int32:
 		s = "int32"
-	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
+	case mffi_reflect.Uint, mffi_reflect.Uint64, mffi_reflect.Uintptr:
 		s = "uint64"
-	case reflect.Uint8:
+	case mffi_reflect.Uint8:
 		s = "uint8"
-	case reflect.Uint16:
+	case mffi_reflect.Uint16:
 		s = "uint16"
-	case reflect.Uint32:
+	case mffi_reflect.Uint32:
 		s = "uint32"
-	case reflect.Float32:
+	case mffi_reflect.Float32:
 		s = "float32"
-	case reflect.Float64:
+	case mffi_reflect.Float64:
 		s = "float64"
-	case reflect.String:
+	case mffi_reflect.String:
 		s = "string8"
-	case reflect.Func:
+	case mffi_reflect.Func:
 		s = "callable"
-	case reflect.Interface:
+	case mffi_reflect.Interface:
 		s = "any"
 	default:
 		s = "handle"
@@ -795,13 +795,13 @@ func mffiReadInt(c *mffiCDT) (int64, uint64, bool, bool) {
 	case mffiBool:
 		return int64(uint8(c.a)), 0, false, false
 	case mffiF64:
-		d := math.Float64frombits(c.a)
-		if d == math.Trunc(d) && d >= -9.2e18 && d <= 9.2e18 {
+		d := mffi_math.Float64frombits(c.a)
+		if d == mffi_math.Trunc(d) && d >= -9.2e18 && d <= 9.2e18 {
 			return int64(d), 0, false, true
 		}
 	case mffiF32:
-		d := float64(math.Float32frombits(uint32(c.a)))
-		if d == math.Trunc(d) && d >= -9.2e18 && d <= 9.2e18 {
+		d := float64(mffi_math.Float32frombits(uint32(c.a)))
+		if d == mffi_math.Trunc(d) && d >= -9.2e18 && d <= 9.2e18 {
 			return int64(d), 0, false, true
 		}
 	}
@@ -810,7 +810,7 @@ func mffiReadInt(c *mffiCDT) (int64, uint64, bool, bool) {
 
 func (f *mffiFrame) argInt(i int, min, max int64, goType string) int64 {
 	c := &f.params[i]
-	if c.t == mffiI64 && min == math.MinInt64 {
+	if c.t == mffiI64 && min == mffi_math.MinInt64 {
 		return int64(c.a)
 	}
 	s, u, unsigned, ok := mffiReadInt(c)
@@ -856,9 +856,9 @@ func (f *mffiFrame) argUint(i int, max uint64, goType string) uint64 {
 func mffiReadFloat(c *mffiCDT) (float64, bool) {
 	switch c.t {
 	case mffiF64:
-		return math.Float64frombits(c.a), true
+		return mffi_math.Float64frombits(c.a), true
 	case mffiF32:
-		return float64(math.Float32frombits(uint32(c.a))), true
+		return float64(mffi_math.Float32frombits(uint32(c.a))), true
 	}
 	s, u, unsigned, ok := mffiReadInt(c)
 	if !ok {
@@ -873,7 +873,7 @@ func mffiReadFloat(c *mffiCDT) (float64, bool) {
 func (f *mffiFrame) argFloat(i int) float64 {
 	c := &f.params[i]
 	if c.t == mffiF64 {
-		return math.Float64frombits(c.a)
+		return mffi_math.Float64frombits(c.a)
 	}
 	d, ok := mffiReadFloat(c)
 	if !ok {
@@ -891,7 +891,7 @@ func mffiReadString(c *mffiCDT) (string, bool) {
 		return string(unsafe.Slice((*byte)(unsafe.Pointer(uintptr(c.a))), int(c.b))), true
 	case mffiStr16:
 		u := unsafe.Slice((*uint16)(unsafe.Pointer(uintptr(c.a))), int(c.b))
-		return string(utf16.Decode(u)), true
+		return string(mffi_utf16.Decode(u)), true
 	case mffiStr32:
 		r := unsafe.Slice((*rune)(unsafe.Pointer(uintptr(c.a))), int(c.b))
 		return string(r), true
@@ -912,11 +912,11 @@ func (f *mffiFrame) argString(i int) string {
 }
 
 // arg converts parameter i to Go type t through reflection (any type).
-func (f *mffiFrame) arg(i int, t reflect.Type) reflect.Value {
+func (f *mffiFrame) arg(i int, t mffi_reflect.Type) mffi_reflect.Value {
 	v, err := mffiFromCDT(&f.params[i], t)
 	if err != nil {
 		f.fail(i, "%v", err)
-		return reflect.Zero(t)
+		return mffi_reflect.Zero(t)
 	}
 	return v
 }
@@ -938,7 +938,7 @@ func mffiArgRef[T any](f *mffiFrame, i int) T {
 	if c.t == mffiNull {
 		return zero
 	}
-	v := f.arg(i, reflect.TypeOf(&zero).Elem())
+	v := f.arg(i, mffi_reflect.TypeOf(&zero).Elem())
 	if f.err != nil {
 		return zero
 	}
@@ -967,7 +967,7 @@ func mffiArgNums[E mffiNumber](f *mffiFrame, i int, code uint64) []E {
 		return nil
 	}
 	var zero []E
-	v := f.arg(i, reflect.TypeOf(zero))
+	v := f.arg(i, mffi_reflect.TypeOf(zero))
 	if f.err != nil {
 		return nil
 	}
@@ -995,9 +995,11 @@ func (f *mffiFrame) retU8(i int, v uint8) {
 	}
 	f.rets[i] = mffiCDT{t: t, a: uint64(v)}
 }
-func (f *mffiFrame) retF64(i int, v float64) { f.rets[i] = mffiCDT{t: mffiF64, a: math.Float64bits(v)} }
+func (f *mffiFrame) retF64(i int, v float64) {
+	f.rets[i] = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)}
+}
 func (f *mffiFrame) retF32(i int, v float32) {
-	f.rets[i] = mffiCDT{t: mffiF32, a: uint64(math.Float32bits(v))}
+	f.rets[i] = mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(v))}
 }
 func (f *mffiFrame) retBool(i int, v bool) {
 	var b uint64
@@ -1018,12 +1020,12 @@ func (f *mffiFrame) retHandle(i int, v any) {
 }
 
 // ret converts result i through reflection, honouring the declared type (handle or any).
-func (f *mffiFrame) ret(i int, v reflect.Value) {
+func (f *mffiFrame) ret(i int, v mffi_reflect.Value) {
 	if err := mffiToCDT(f, v, f.inst.rets[i], &f.rets[i]); err != nil {
 		f.rets[i] = mffiCDT{t: mffiNull}
 		f.retFailed = true
 		if f.err == nil {
-			f.err = &mffiTypeError{fmt.Sprintf("%s: result %d: %v", f.inst.e.name, i+1, err)}
+			f.err = &mffiTypeError{mffi_fmt.Sprintf("%s: result %d: %v", f.inst.e.name, i+1, err)}
 		}
 	}
 }
@@ -1043,230 +1045,230 @@ func mffiRetNums[E mffiNumber](f *mffiFrame, i int, s []E, code uint64) {
 // ---------------------------------------------------------------------------------------
 // Reflection-based conversion: CDT -> Go value of type t.
 
-func mffiFromCDT(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
+func mffiFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
 	k := t.Kind()
 	if c.t == mffiNull {
 		switch k {
-		case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.String:
-			return reflect.Zero(t), nil
+		case mffi_reflect.Pointer, mffi_reflect.Interface, mffi_reflect.Map, mffi_reflect.Slice, mffi_reflect.Func, mffi_reflect.Chan, mffi_reflect.String:
+			return mffi_reflect.Zero(t), nil
 		}
-		return reflect.Value{}, fmt.Errorf("null cannot be a Go %s", t)
+		return mffi_reflect.Value{}, mffi_fmt.Errorf("null cannot be a Go %s", t)
 	}
 	if c.t == mffiHandle || (c.t == mffiCallable && uint32(c.b) == mffiRtGo) {
 		if uint32(c.b) == mffiRtGo {
 			v, ok := mffiHandleValue(c.a)
 			if !ok {
-				return reflect.Value{}, errors.New("the Go handle was released")
+				return mffi_reflect.Value{}, mffi_errors.New("the Go handle was released")
 			}
 			if v == nil {
-				return reflect.Zero(t), nil
+				return mffi_reflect.Zero(t), nil
 			}
-			rv := reflect.ValueOf(v)
+			rv := mffi_reflect.ValueOf(v)
 			if rv.Type().AssignableTo(t) {
-				out := reflect.New(t).Elem()
+				out := mffi_reflect.New(t).Elem()
 				out.Set(rv)
 				return out, nil
 			}
-			if rv.Kind() == reflect.Pointer && rv.Type().Elem().AssignableTo(t) && !rv.IsNil() {
+			if rv.Kind() == mffi_reflect.Pointer && rv.Type().Elem().AssignableTo(t) && !rv.IsNil() {
 				return rv.Elem(), nil
 			}
-			if rv.Type().ConvertibleTo(t) && k != reflect.String {
+			if rv.Type().ConvertibleTo(t) && k != mffi_reflect.String {
 				return rv.Convert(t), nil
 			}
-			return reflect.Value{}, fmt.Errorf("expected a Go %s, got a handle of Go %s", t, rv.Type())
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a Go %s, got a handle of Go %s", t, rv.Type())
 		}
 		if c.t == mffiHandle {
 			fo := mffiNewForeign(uint32(c.b), c.a)
-			if reflect.TypeOf(fo).AssignableTo(t) {
-				out := reflect.New(t).Elem()
-				out.Set(reflect.ValueOf(fo))
+			if mffi_reflect.TypeOf(fo).AssignableTo(t) {
+				out := mffi_reflect.New(t).Elem()
+				out.Set(mffi_reflect.ValueOf(fo))
 				return out, nil
 			}
-			return reflect.Value{}, fmt.Errorf("expected a Go %s, got an object of another runtime", t)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a Go %s, got an object of another runtime", t)
 		}
 	}
 	switch k {
-	case reflect.Bool:
+	case mffi_reflect.Bool:
 		if c.t != mffiBool {
-			return reflect.Value{}, fmt.Errorf("expected a bool, got %s", mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a bool, got %s", mffiCodeName(c.t, 0))
 		}
-		return reflect.ValueOf(uint8(c.a) != 0).Convert(t), nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return mffi_reflect.ValueOf(uint8(c.a) != 0).Convert(t), nil
+	case mffi_reflect.Int, mffi_reflect.Int8, mffi_reflect.Int16, mffi_reflect.Int32, mffi_reflect.Int64:
 		s, u, unsigned, ok := mffiReadInt(c)
 		if !ok {
-			return reflect.Value{}, fmt.Errorf("expected an integer for Go %s, got %s", t, mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected an integer for Go %s, got %s", t, mffiCodeName(c.t, 0))
 		}
-		out := reflect.New(t).Elem()
+		out := mffi_reflect.New(t).Elem()
 		if unsigned {
-			if u > math.MaxInt64 || out.OverflowInt(int64(u)) {
-				return reflect.Value{}, fmt.Errorf("%d is out of the range of Go %s", u, t)
+			if u > mffi_math.MaxInt64 || out.OverflowInt(int64(u)) {
+				return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", u, t)
 			}
 			s = int64(u)
 		}
 		if out.OverflowInt(s) {
-			return reflect.Value{}, fmt.Errorf("%d is out of the range of Go %s", s, t)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", s, t)
 		}
 		out.SetInt(s)
 		return out, nil
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	case mffi_reflect.Uint, mffi_reflect.Uint8, mffi_reflect.Uint16, mffi_reflect.Uint32, mffi_reflect.Uint64, mffi_reflect.Uintptr:
 		s, u, unsigned, ok := mffiReadInt(c)
 		if !ok {
-			return reflect.Value{}, fmt.Errorf("expected an integer for Go %s, got %s", t, mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected an integer for Go %s, got %s", t, mffiCodeName(c.t, 0))
 		}
 		if !unsigned {
 			if s < 0 {
-				return reflect.Value{}, fmt.Errorf("%d is out of the range of Go %s", s, t)
+				return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", s, t)
 			}
 			u = uint64(s)
 		}
-		out := reflect.New(t).Elem()
+		out := mffi_reflect.New(t).Elem()
 		if out.OverflowUint(u) {
-			return reflect.Value{}, fmt.Errorf("%d is out of the range of Go %s", u, t)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", u, t)
 		}
 		out.SetUint(u)
 		return out, nil
-	case reflect.Float32, reflect.Float64:
+	case mffi_reflect.Float32, mffi_reflect.Float64:
 		d, ok := mffiReadFloat(c)
 		if !ok {
-			return reflect.Value{}, fmt.Errorf("expected a number for Go %s, got %s", t, mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a number for Go %s, got %s", t, mffiCodeName(c.t, 0))
 		}
-		out := reflect.New(t).Elem()
+		out := mffi_reflect.New(t).Elem()
 		out.SetFloat(d)
 		return out, nil
-	case reflect.String:
+	case mffi_reflect.String:
 		s, ok := mffiReadString(c)
 		if !ok {
-			return reflect.Value{}, fmt.Errorf("expected a string, got %s", mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a string, got %s", mffiCodeName(c.t, 0))
 		}
-		return reflect.ValueOf(s).Convert(t), nil
-	case reflect.Slice, reflect.Array:
+		return mffi_reflect.ValueOf(s).Convert(t), nil
+	case mffi_reflect.Slice, mffi_reflect.Array:
 		return mffiArrayFromCDT(c, t)
-	case reflect.Map:
+	case mffi_reflect.Map:
 		if c.t != mffiMap {
-			return reflect.Value{}, fmt.Errorf("expected a Go %s (an object or a handle), got %s", t, mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a Go %s (an object or a handle), got %s", t, mffiCodeName(c.t, 0))
 		}
 		kv := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), int(2*c.b))
-		out := reflect.MakeMapWithSize(t, int(c.b))
+		out := mffi_reflect.MakeMapWithSize(t, int(c.b))
 		for j := 0; j < int(c.b); j++ {
 			key, err := mffiFromCDT(&kv[2*j], t.Key())
 			if err != nil {
-				return reflect.Value{}, fmt.Errorf("key: %v", err)
+				return mffi_reflect.Value{}, mffi_fmt.Errorf("key: %v", err)
 			}
 			val, err := mffiFromCDT(&kv[2*j+1], t.Elem())
 			if err != nil {
-				return reflect.Value{}, fmt.Errorf("[%v]: %v", key, err)
+				return mffi_reflect.Value{}, mffi_fmt.Errorf("[%v]: %v", key, err)
 			}
 			out.SetMapIndex(key, val)
 		}
 		return out, nil
-	case reflect.Struct:
+	case mffi_reflect.Struct:
 		if c.t == mffiMap {
 			return mffiStructFromMap(c, t)
 		}
-	case reflect.Pointer:
-		if c.t == mffiMap && t.Elem().Kind() == reflect.Struct {
+	case mffi_reflect.Pointer:
+		if c.t == mffiMap && t.Elem().Kind() == mffi_reflect.Struct {
 			v, err := mffiStructFromMap(c, t.Elem())
 			if err != nil {
-				return reflect.Value{}, err
+				return mffi_reflect.Value{}, err
 			}
-			p := reflect.New(t.Elem())
+			p := mffi_reflect.New(t.Elem())
 			p.Elem().Set(v)
 			return p, nil
 		}
-	case reflect.Func:
+	case mffi_reflect.Func:
 		if c.t != mffiCallable {
-			return reflect.Value{}, fmt.Errorf("expected a function for Go %s, got %s", t, mffiCodeName(c.t, 0))
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a function for Go %s, got %s", t, mffiCodeName(c.t, 0))
 		}
 		return mffiForeignFunc(uint32(c.b), c.a, t), nil
-	case reflect.Interface:
+	case mffi_reflect.Interface:
 		v, err := mffiAnyFromCDT(c)
 		if err != nil {
-			return reflect.Value{}, err
+			return mffi_reflect.Value{}, err
 		}
-		out := reflect.New(t).Elem()
+		out := mffi_reflect.New(t).Elem()
 		if v == nil {
 			return out, nil
 		}
-		rv := reflect.ValueOf(v)
+		rv := mffi_reflect.ValueOf(v)
 		if !rv.Type().AssignableTo(t) {
-			return reflect.Value{}, fmt.Errorf("a %s does not implement Go %s", rv.Type(), t)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("a %s does not implement Go %s", rv.Type(), t)
 		}
 		out.Set(rv)
 		return out, nil
 	}
-	return reflect.Value{}, fmt.Errorf("expected a handle of Go %s, got %s", t, mffiCodeName(c.t, 0))
+	return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a handle of Go %s, got %s", t, mffiCodeName(c.t, 0))
 }
 
 // mffiStructFromMap fills a new struct from a JS object: keys name exported fields.
-func mffiStructFromMap(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
-	out := reflect.New(t).Elem()
+func mffiStructFromMap(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
+	out := mffi_reflect.New(t).Elem()
 	kv := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), int(2*c.b))
 	for j := 0; j < int(c.b); j++ {
 		name, ok := mffiReadString(&kv[2*j])
 		if !ok {
-			return reflect.Value{}, fmt.Errorf("Go %s: object keys must be field names", t)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("Go %s: object keys must be field names", t)
 		}
 		sf, found := t.FieldByName(name)
 		if !found || !sf.IsExported() {
-			return reflect.Value{}, fmt.Errorf("Go %s has no exported field %s", t, name)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("Go %s has no exported field %s", t, name)
 		}
 		v, err := mffiFromCDT(&kv[2*j+1], sf.Type)
 		if err != nil {
-			return reflect.Value{}, fmt.Errorf("%s.%s: %v", t, name, err)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("%s.%s: %v", t, name, err)
 		}
 		out.FieldByIndex(sf.Index).Set(v)
 	}
 	return out, nil
 }
 
-func mffiPackedElem(code uint64) (reflect.Type, uintptr) {
+func mffiPackedElem(code uint64) (mffi_reflect.Type, uintptr) {
 	switch code &^ (mffiArray | mffiPacked) {
 	case mffiF64:
-		return reflect.TypeOf(float64(0)), 8
+		return mffi_reflect.TypeOf(float64(0)), 8
 	case mffiF32:
-		return reflect.TypeOf(float32(0)), 4
+		return mffi_reflect.TypeOf(float32(0)), 4
 	case mffiI8:
-		return reflect.TypeOf(int8(0)), 1
+		return mffi_reflect.TypeOf(int8(0)), 1
 	case mffiI16:
-		return reflect.TypeOf(int16(0)), 2
+		return mffi_reflect.TypeOf(int16(0)), 2
 	case mffiI32:
-		return reflect.TypeOf(int32(0)), 4
+		return mffi_reflect.TypeOf(int32(0)), 4
 	case mffiI64:
-		return reflect.TypeOf(int64(0)), 8
+		return mffi_reflect.TypeOf(int64(0)), 8
 	case mffiU8:
-		return reflect.TypeOf(uint8(0)), 1
+		return mffi_reflect.TypeOf(uint8(0)), 1
 	case mffiU16:
-		return reflect.TypeOf(uint16(0)), 2
+		return mffi_reflect.TypeOf(uint16(0)), 2
 	case mffiU32:
-		return reflect.TypeOf(uint32(0)), 4
+		return mffi_reflect.TypeOf(uint32(0)), 4
 	case mffiBool:
-		return reflect.TypeOf(false), 1
+		return mffi_reflect.TypeOf(false), 1
 	default:
-		return reflect.TypeOf(uint64(0)), 8
+		return mffi_reflect.TypeOf(uint64(0)), 8
 	}
 }
 
-func mffiArrayFromCDT(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
+func mffiArrayFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
 	if c.t&mffiArray == 0 {
-		return reflect.Value{}, fmt.Errorf("expected an array for Go %s, got %s", t, mffiCodeName(c.t, 0))
+		return mffi_reflect.Value{}, mffi_fmt.Errorf("expected an array for Go %s, got %s", t, mffiCodeName(c.t, 0))
 	}
 	n := int(c.b)
-	var out reflect.Value
-	if t.Kind() == reflect.Array {
+	var out mffi_reflect.Value
+	if t.Kind() == mffi_reflect.Array {
 		if n != t.Len() {
-			return reflect.Value{}, fmt.Errorf("Go %s holds %d elements, got %d", t, t.Len(), n)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("Go %s holds %d elements, got %d", t, t.Len(), n)
 		}
-		out = reflect.New(t).Elem()
+		out = mffi_reflect.New(t).Elem()
 	} else {
-		out = reflect.MakeSlice(t, n, n)
+		out = mffi_reflect.MakeSlice(t, n, n)
 	}
 	if c.t&mffiPacked != 0 {
 		et, w := mffiPackedElem(c.t)
 		if n == 0 {
 			return out, nil
 		}
-		src := reflect.NewAt(reflect.ArrayOf(n, et), unsafe.Pointer(uintptr(c.a))).Elem()
-		if et == t.Elem() || (et.Kind() == t.Elem().Kind() && et.Size() == t.Elem().Size() && t.Elem().Kind() != reflect.Bool) {
+		src := mffi_reflect.NewAt(mffi_reflect.ArrayOf(n, et), unsafe.Pointer(uintptr(c.a))).Elem()
+		if et == t.Elem() || (et.Kind() == t.Elem().Kind() && et.Size() == t.Elem().Size() && t.Elem().Kind() != mffi_reflect.Bool) {
 			size := uintptr(n) * w
 			if out.Len() > 0 {
 				dst := unsafe.Slice((*byte)(out.Index(0).Addr().UnsafePointer()), size)
@@ -1278,28 +1280,28 @@ func mffiArrayFromCDT(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
 			one := mffiCDT{t: c.t &^ (mffiArray | mffiPacked)}
 			e := src.Index(j)
 			switch e.Kind() {
-			case reflect.Float64:
-				one.a = math.Float64bits(e.Float())
-			case reflect.Float32:
-				one.a = uint64(math.Float32bits(float32(e.Float())))
-			case reflect.Bool:
+			case mffi_reflect.Float64:
+				one.a = mffi_math.Float64bits(e.Float())
+			case mffi_reflect.Float32:
+				one.a = uint64(mffi_math.Float32bits(float32(e.Float())))
+			case mffi_reflect.Bool:
 				if e.Bool() {
 					one.a = 1
 				}
-			case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			case mffi_reflect.Int8, mffi_reflect.Int16, mffi_reflect.Int32, mffi_reflect.Int64:
 				one.a = uint64(e.Int())
-				if e.Kind() != reflect.Int64 {
+				if e.Kind() != mffi_reflect.Int64 {
 					one.t = mffiI64
 				}
 			default:
 				one.a = e.Uint()
-				if e.Kind() != reflect.Uint64 {
+				if e.Kind() != mffi_reflect.Uint64 {
 					one.t = mffiU64
 				}
 			}
 			v, err := mffiFromCDT(&one, t.Elem())
 			if err != nil {
-				return reflect.Value{}, fmt.Errorf("[%d]: %v", j, err)
+				return mffi_reflect.Value{}, mffi_fmt.Errorf("[%d]: %v", j, err)
 			}
 			out.Index(j).Set(v)
 		}
@@ -1309,7 +1311,7 @@ func mffiArrayFromCDT(c *mffiCDT, t reflect.Type) (reflect.Value, error) {
 	for j := range elems {
 		v, err := mffiFromCDT(&elems[j], t.Elem())
 		if err != nil {
-			return reflect.Value{}, fmt.Errorf("[%d]: %v", j, err)
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("[%d]: %v", j, err)
 		}
 		out.Index(j).Set(v)
 	}
@@ -1321,7 +1323,7 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 	if c.t&mffiArray != 0 {
 		if c.t&mffiPacked != 0 {
 			et, _ := mffiPackedElem(c.t)
-			v, err := mffiArrayFromCDT(c, reflect.SliceOf(et))
+			v, err := mffiArrayFromCDT(c, mffi_reflect.SliceOf(et))
 			if err != nil {
 				return nil, err
 			}
@@ -1333,7 +1335,7 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 		for j := range elems {
 			v, err := mffiAnyFromCDT(&elems[j])
 			if err != nil {
-				return nil, fmt.Errorf("[%d]: %v", j, err)
+				return nil, mffi_fmt.Errorf("[%d]: %v", j, err)
 			}
 			out[j] = v
 		}
@@ -1345,9 +1347,9 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 	case mffiBool:
 		return uint8(c.a) != 0, nil
 	case mffiF64:
-		return math.Float64frombits(c.a), nil
+		return mffi_math.Float64frombits(c.a), nil
 	case mffiF32:
-		return math.Float32frombits(uint32(c.a)), nil
+		return mffi_math.Float32frombits(uint32(c.a)), nil
 	case mffiI64:
 		return int64(c.a), nil
 	case mffiI32:
@@ -1373,7 +1375,7 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 		if uint32(c.b) == mffiRtGo {
 			v, ok := mffiHandleValue(c.a)
 			if !ok {
-				return nil, errors.New("the Go handle was released")
+				return nil, mffi_errors.New("the Go handle was released")
 			}
 			return v, nil
 		}
@@ -1382,7 +1384,7 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 		if uint32(c.b) == mffiRtGo {
 			v, ok := mffiHandleValue(c.a)
 			if !ok {
-				return nil, errors.New("the Go function was released")
+				return nil, mffi_errors.New("the Go function was released")
 			}
 			return v, nil
 		}
@@ -1417,63 +1419,63 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if k != nil && !reflect.TypeOf(k).Comparable() {
-				return nil, fmt.Errorf("a map key of Go type %T cannot be a Go map key", k)
+			if k != nil && !mffi_reflect.TypeOf(k).Comparable() {
+				return nil, mffi_fmt.Errorf("a map key of Go type %T cannot be a Go map key", k)
 			}
 			out[k] = v
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("unsupported type code %d", c.t)
+	return nil, mffi_fmt.Errorf("unsupported type code %d", c.t)
 }
 
 // The Go type of a foreign function arriving as `any`.
-var mffiAnyFuncType = reflect.TypeOf((func(...any) (any, error))(nil))
+var mffiAnyFuncType = mffi_reflect.TypeOf((func(...any) (any, error))(nil))
 
 // ---------------------------------------------------------------------------------------
 // Reflection-based conversion: Go value -> CDT (results: references are owned).
 
-func mffiToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) error {
+func mffiToCDT(f *mffiFrame, v mffi_reflect.Value, decl uint64, out *mffiCDT) error {
 	if !v.IsValid() {
 		*out = mffiCDT{t: mffiNull}
 		return nil
 	}
 	switch v.Kind() {
-	case reflect.Bool:
+	case mffi_reflect.Bool:
 		var b uint64
 		if v.Bool() {
 			b = 1
 		}
 		*out = mffiCDT{t: mffiBool, a: b}
-	case reflect.Int, reflect.Int64:
+	case mffi_reflect.Int, mffi_reflect.Int64:
 		*out = mffiCDT{t: mffiI64, a: uint64(v.Int())}
-	case reflect.Int32:
+	case mffi_reflect.Int32:
 		*out = mffiCDT{t: mffiI32, a: uint64(uint32(v.Int()))}
-	case reflect.Int16:
+	case mffi_reflect.Int16:
 		*out = mffiCDT{t: mffiI16, a: uint64(uint16(v.Int()))}
-	case reflect.Int8:
+	case mffi_reflect.Int8:
 		*out = mffiCDT{t: mffiI8, a: uint64(uint8(v.Int()))}
-	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
+	case mffi_reflect.Uint, mffi_reflect.Uint64, mffi_reflect.Uintptr:
 		*out = mffiCDT{t: mffiU64, a: v.Uint()}
-	case reflect.Uint32:
+	case mffi_reflect.Uint32:
 		*out = mffiCDT{t: mffiU32, a: v.Uint()}
-	case reflect.Uint16:
+	case mffi_reflect.Uint16:
 		*out = mffiCDT{t: mffiU16, a: v.Uint()}
-	case reflect.Uint8:
+	case mffi_reflect.Uint8:
 		*out = mffiCDT{t: mffiU8, a: v.Uint()}
-	case reflect.Float64:
-		*out = mffiCDT{t: mffiF64, a: math.Float64bits(v.Float())}
-	case reflect.Float32:
-		*out = mffiCDT{t: mffiF32, a: uint64(math.Float32bits(float32(v.Float())))}
-	case reflect.String:
+	case mffi_reflect.Float64:
+		*out = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v.Float())}
+	case mffi_reflect.Float32:
+		*out = mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(float32(v.Float())))}
+	case mffi_reflect.String:
 		p, n := mffiCString(f, v.String())
 		*out = mffiCDT{t: mffiStr8, a: p, b: n}
-	case reflect.Slice, reflect.Array:
+	case mffi_reflect.Slice, mffi_reflect.Array:
 		if decl&^(mffiArray|mffiPacked) == mffiHandle && decl&mffiArray == 0 {
 			return mffiHandleOut(v, out)
 		}
 		return mffiArrayToCDT(f, v, decl, out)
-	case reflect.Map:
+	case mffi_reflect.Map:
 		if v.IsNil() {
 			*out = mffiCDT{t: mffiNull}
 			return nil
@@ -1497,20 +1499,20 @@ func mffiToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) error {
 			j++
 		}
 		*out = mffiCDT{t: mffiMap, a: uint64(uintptr(unsafe.Pointer(&kv[0]))), b: uint64(n)}
-	case reflect.Interface:
+	case mffi_reflect.Interface:
 		if v.IsNil() {
 			*out = mffiCDT{t: mffiNull}
 			return nil
 		}
 		return mffiToCDT(f, v.Elem(), decl, out)
-	case reflect.Func:
+	case mffi_reflect.Func:
 		if v.IsNil() {
 			*out = mffiCDT{t: mffiNull}
 			return nil
 		}
 		fn := v.Interface()
 		*out = mffiCDT{t: mffiCallable, a: mffiNewHandle(fn), b: uint64(mffiRtGo)}
-	case reflect.Pointer:
+	case mffi_reflect.Pointer:
 		if v.IsNil() {
 			*out = mffiCDT{t: mffiNull}
 			return nil
@@ -1521,7 +1523,7 @@ func mffiToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) error {
 			return nil
 		}
 		return mffiHandleOut(v, out)
-	case reflect.Chan:
+	case mffi_reflect.Chan:
 		if v.IsNil() {
 			*out = mffiCDT{t: mffiNull}
 			return nil
@@ -1535,64 +1537,64 @@ func mffiToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) error {
 
 // mffiHandleOut boxes a Go value as a handle; struct and other non-reference values are
 // copied behind a pointer, so methods with pointer receivers and field setters work.
-func mffiHandleOut(v reflect.Value, out *mffiCDT) error {
+func mffiHandleOut(v mffi_reflect.Value, out *mffiCDT) error {
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.Slice, reflect.Interface:
+	case mffi_reflect.Pointer, mffi_reflect.Map, mffi_reflect.Chan, mffi_reflect.Func, mffi_reflect.Slice, mffi_reflect.Interface:
 		*out = mffiCDT{t: mffiHandle, a: mffiNewHandle(v.Interface()), b: uint64(mffiRtGo)}
 	default:
-		p := reflect.New(v.Type())
+		p := mffi_reflect.New(v.Type())
 		p.Elem().Set(v)
 		*out = mffiCDT{t: mffiHandle, a: mffiNewHandle(p.Interface()), b: uint64(mffiRtGo)}
 	}
 	return nil
 }
 
-func mffiPackedCode(k reflect.Kind) uint64 {
+func mffiPackedCode(k mffi_reflect.Kind) uint64 {
 	switch k {
-	case reflect.Float64:
+	case mffi_reflect.Float64:
 		return mffiF64
-	case reflect.Float32:
+	case mffi_reflect.Float32:
 		return mffiF32
-	case reflect.Int8:
+	case mffi_reflect.Int8:
 		return mffiI8
-	case reflect.Int16:
+	case mffi_reflect.Int16:
 		return mffiI16
-	case reflect.Int32:
+	case mffi_reflect.Int32:
 		return mffiI32
-	case reflect.Int64, reflect.Int:
+	case mffi_reflect.Int64, mffi_reflect.Int:
 		return mffiI64
-	case reflect.Uint8:
+	case mffi_reflect.Uint8:
 		return mffiU8
-	case reflect.Uint16:
+	case mffi_reflect.Uint16:
 		return mffiU16
-	case reflect.Uint32:
+	case mffi_reflect.Uint32:
 		return mffiU32
-	case reflect.Uint64, reflect.Uint, reflect.Uintptr:
+	case mffi_reflect.Uint64, mffi_reflect.Uint, mffi_reflect.Uintptr:
 		return mffiU64
-	case reflect.Bool:
+	case mffi_reflect.Bool:
 		return mffiBool
 	}
 	return 0
 }
 
-func mffiElemCode(t reflect.Type) uint64 {
+func mffiElemCode(t mffi_reflect.Type) uint64 {
 	if c := mffiPackedCode(t.Kind()); c != 0 {
 		return c
 	}
 	switch t.Kind() {
-	case reflect.String:
+	case mffi_reflect.String:
 		return mffiStr8
-	case reflect.Slice, reflect.Array:
+	case mffi_reflect.Slice, mffi_reflect.Array:
 		return mffiElemCode(t.Elem()) | mffiArray
-	case reflect.Func:
+	case mffi_reflect.Func:
 		return mffiCallable
-	case reflect.Interface:
+	case mffi_reflect.Interface:
 		return mffiAny
 	}
 	return mffiHandle
 }
 
-func mffiArrayToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) error {
+func mffiArrayToCDT(f *mffiFrame, v mffi_reflect.Value, decl uint64, out *mffiCDT) error {
 	n := v.Len()
 	et := v.Type().Elem()
 	elemDecl := decl
@@ -1604,14 +1606,14 @@ func mffiArrayToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) er
 		var p unsafe.Pointer
 		if n > 0 {
 			p = f.alloc(uintptr(n) * w)
-			if v.Kind() == reflect.Slice {
+			if v.Kind() == mffi_reflect.Slice {
 				copy(unsafe.Slice((*byte)(p), uintptr(n)*w), unsafe.Slice((*byte)(v.Index(0).Addr().UnsafePointer()), uintptr(n)*w))
 			} else {
 				for j := 0; j < n; j++ {
 					e := v.Index(j)
 					dst := unsafe.Add(p, uintptr(j)*w)
 					switch {
-					case e.Kind() == reflect.Bool:
+					case e.Kind() == mffi_reflect.Bool:
 						if e.Bool() {
 							*(*uint8)(dst) = 1
 						} else {
@@ -1635,12 +1637,12 @@ func mffiArrayToCDT(f *mffiFrame, v reflect.Value, decl uint64, out *mffiCDT) er
 	elems := unsafe.Slice((*mffiCDT)(f.alloc(uintptr(n+1)*unsafe.Sizeof(mffiCDT{}))), n+1)[:n]
 	for j := 0; j < n; j++ {
 		sub := elemDecl
-		if sub&mffiArray != 0 && et.Kind() != reflect.Slice && et.Kind() != reflect.Array {
+		if sub&mffiArray != 0 && et.Kind() != mffi_reflect.Slice && et.Kind() != mffi_reflect.Array {
 			sub &^= mffiArray | mffiPacked
 		}
 		if err := mffiToCDT(f, v.Index(j), sub, &elems[j]); err != nil {
 			mffiReleaseResults(elems[:j])
-			return fmt.Errorf("[%d]: %v", j, err)
+			return mffi_fmt.Errorf("[%d]: %v", j, err)
 		}
 	}
 	*out = mffiCDT{t: mffiElemCode(et) | mffiArray, a: uint64(uintptr(unsafe.Pointer(unsafe.SliceData(elems)))), b: uint64(n)}
@@ -1698,17 +1700,17 @@ func mffiReleaseOne(c *mffiCDT) {
 type mffiFuncKey struct {
 	rt  uint32
 	val uint64
-	t   reflect.Type
+	t   mffi_reflect.Type
 }
 
 const mffiFuncCacheSize = 256
 
 var mffiFuncCache struct {
-	sync.Mutex
-	m map[mffiFuncKey]reflect.Value
+	mffi_sync.Mutex
+	m map[mffiFuncKey]mffi_reflect.Value
 }
 
-func mffiForeignFunc(rt uint32, val uint64, t reflect.Type) reflect.Value {
+func mffiForeignFunc(rt uint32, val uint64, t mffi_reflect.Type) mffi_reflect.Value {
 	key := mffiFuncKey{rt, val, t}
 	mffiFuncCache.Lock()
 	fn, ok := mffiFuncCache.m[key]
@@ -1717,19 +1719,19 @@ func mffiForeignFunc(rt uint32, val uint64, t reflect.Type) reflect.Value {
 		return fn
 	}
 	fo := mffiNewForeign(rt, val)
-	fn = reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
+	fn = mffi_reflect.MakeFunc(t, func(args []mffi_reflect.Value) []mffi_reflect.Value {
 		return mffiCallForeign(fo, t, args)
 	})
 	mffiFuncCache.Lock()
 	if mffiFuncCache.m == nil || len(mffiFuncCache.m) >= mffiFuncCacheSize {
-		mffiFuncCache.m = make(map[mffiFuncKey]reflect.Value, mffiFuncCacheSize)
+		mffiFuncCache.m = make(map[mffiFuncKey]mffi_reflect.Value, mffiFuncCacheSize)
 	}
 	mffiFuncCache.m[key] = fn
 	mffiFuncCache.Unlock()
 	return fn
 }
 
-func mffiCallForeign(fo *MetaFFIForeignObject, t reflect.Type, args []reflect.Value) []reflect.Value {
+func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_reflect.Value) []mffi_reflect.Value {
 	if !mffiActive.Load() {
 		panic(&MetaFFIError{Type: "MetaFFIError", Message: "the go runtime was released; the foreign function cannot be called"})
 	}
@@ -1747,7 +1749,7 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t reflect.Type, args []reflect.Va
 	made := 0
 	for j, a := range args {
 		if err := mffiToCDT(nil, a, mffiAny, &ps[j]); err != nil {
-			convErr = fmt.Errorf("argument %d: %v", j+1, err)
+			convErr = mffi_fmt.Errorf("argument %d: %v", j+1, err)
 			break
 		}
 		made++
@@ -1761,16 +1763,16 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t reflect.Type, args []reflect.Va
 	}
 	// The callee only borrowed the arguments: drop the handles made for them.
 	mffiReleaseResults(ps[:made])
-	runtime.KeepAlive(fo)
+	mffi_runtime.KeepAlive(fo)
 	nout := t.NumOut()
 	hasErr := nout > 0 && t.Out(nout-1) == mffiErrorType
 	want := nout
 	if hasErr {
 		want--
 	}
-	out := make([]reflect.Value, nout)
+	out := make([]mffi_reflect.Value, nout)
 	for j := 0; j < nout; j++ {
-		out[j] = reflect.Zero(t.Out(j))
+		out[j] = mffi_reflect.Zero(t.Out(j))
 	}
 	var callErr error
 	if convErr != nil {
@@ -1797,12 +1799,12 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t reflect.Type, args []reflect.Va
 			vals = unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(rs[0].a))), want)
 		}
 		if want > 0 && len(vals) < want {
-			callErr = &mffiTypeError{fmt.Sprintf("the foreign function returned %d values, Go %s expects %d", len(vals), t, want)}
+			callErr = &mffiTypeError{mffi_fmt.Sprintf("the foreign function returned %d values, Go %s expects %d", len(vals), t, want)}
 		}
 		for j := 0; j < want && callErr == nil; j++ {
 			v, err := mffiFromCDT(&vals[j], t.Out(j))
 			if err != nil {
-				callErr = &mffiTypeError{fmt.Sprintf("the foreign function's result %d: %v", j+1, err)}
+				callErr = &mffiTypeError{mffi_fmt.Sprintf("the foreign function's result %d: %v", j+1, err)}
 				break
 			}
 			out[j] = v
@@ -1816,10 +1818,10 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t reflect.Type, args []reflect.Va
 				panic(callErr) // recovered where the call entered Go: a MetaFFIError for the caller
 			}
 			// A goroutine of its own: a panic would end the process. Report and go on.
-			fmt.Fprintf(os.Stderr, "metaffi: a foreign function called from a goroutine failed, and Go %s has no error result to return it in: %v\n", t, callErr)
+			mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: a foreign function called from a goroutine failed, and Go %s has no error result to return it in: %v\n", t, callErr)
 			return out
 		}
-		out[nout-1] = reflect.ValueOf(&callErr).Elem()
+		out[nout-1] = mffi_reflect.ValueOf(&callErr).Elem()
 	}
 	return out
 }

@@ -164,7 +164,7 @@ func (g *gen) retStmt(i int, t types.Type, x string) string {
 	case *types.Struct:
 		return fmt.Sprintf("{ v := %s; f.retHandle(%d, &v) }", x, i)
 	}
-	return fmt.Sprintf("{ v := %s; f.ret(%d, reflect.ValueOf(&v).Elem()) }", x, i)
+	return fmt.Sprintf("{ v := %s; f.ret(%d, mffi_reflect.ValueOf(&v).Elem()) }", x, i)
 }
 
 func (g *gen) sig(e *Entity) string {
@@ -212,7 +212,7 @@ func (g *gen) entity(e *Entity) {
 		rets = append(rets, g.rtype(r.Type))
 	}
 	g.p("\tmffiRegister(%q, &mffiEntity{name: %q, sig: %q, instance: %v, isConst: %v,", key, e.Name, g.sig(e), e.Instance, e.IsConst)
-	g.p("\t\tparams: []reflect.Type{%s}, rets: []reflect.Type{%s},", strings.Join(params, ", "), strings.Join(rets, ", "))
+	g.p("\t\tparams: []mffi_reflect.Type{%s}, rets: []mffi_reflect.Type{%s},", strings.Join(params, ", "), strings.Join(rets, ", "))
 	g.p("\t\tfn: func(f *mffiFrame) {")
 	var args []string
 	for i, p := range e.Params {
@@ -319,7 +319,7 @@ func generate(m *Model) ([]byte, error) {
 	g.p("package main")
 	g.p("")
 	g.p("import (")
-	g.p("\t\"reflect\"")
+	g.p("\tmffi_reflect \"reflect\"")
 	var paths []string
 	for path := range g.imports {
 		paths = append(paths, path)
@@ -330,10 +330,10 @@ func generate(m *Model) ([]byte, error) {
 	}
 	g.p(")")
 	g.p("")
-	g.p("var _ = reflect.TypeOf")
+	g.p("var _ = mffi_reflect.TypeOf")
 	g.p("")
 	for _, s := range g.rorder {
-		g.p("var %s = reflect.TypeOf((*%s)(nil)).Elem()", g.rtypes[s], s)
+		g.p("var %s = mffi_reflect.TypeOf((*%s)(nil)).Elem()", g.rtypes[s], s)
 	}
 	g.p("")
 	body.WriteString(entitiesCode)

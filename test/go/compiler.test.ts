@@ -35,6 +35,13 @@ describe('metaffi -c --idl <file.go> -g go', () => {
     assert.ok(existsSync(join(out, 'hello_MetaFFIGuest.so')));
   });
 
+  it('builds a package main folder that has its own main and names like debug, errors, reflect', () => {
+    const out = join(work, 'mainpkg');
+    const r = metaffi(['-c', '--idl', fixture('go', 'mainpkg'), '-g', 'go', '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(out, 'mainpkg_MetaFFIGuest.so')));
+  });
+
   it('shows the Go compiler errors with the user\'s file names', () => {
     const r = metaffi(['-c', '--idl', fixture('go', 'broken', 'broken.go'), '-g', 'go', '-o', join(work, 'broken')]);
     assert.equal(r.status, 1);
