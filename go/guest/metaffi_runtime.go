@@ -1719,9 +1719,13 @@ func mffiForeignFunc(rt uint32, val uint64, t mffi_reflect.Type) mffi_reflect.Va
 		return fn
 	}
 	fo := mffiNewForeign(rt, val)
-	fn = mffi_reflect.MakeFunc(t, func(args []mffi_reflect.Value) []mffi_reflect.Value {
-		return mffiCallForeign(fo, t, args)
-	})
+	if adapter := mffiAdapters[t]; adapter != nil {
+		fn = adapter(fo) // generated for this func type: no reflection per call
+	} else {
+		fn = mffi_reflect.MakeFunc(t, func(args []mffi_reflect.Value) []mffi_reflect.Value {
+			return mffiCallForeign(fo, t, args)
+		})
+	}
 	mffiFuncCache.Lock()
 	if mffiFuncCache.m == nil || len(mffiFuncCache.m) >= mffiFuncCacheSize {
 		mffiFuncCache.m = make(map[mffiFuncKey]mffi_reflect.Value, mffiFuncCacheSize)
@@ -1824,4 +1828,182 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_
 		out[nout-1] = mffi_reflect.ValueOf(&callErr).Elem()
 	}
 	return out
+}
+
+// ---------------------------------------------------------------------------------------
+// Typed calls of foreign functions, used by the adapters the generator writes for func
+// types whose parameters and results are numbers, bools and strings.
+
+var mffiAdapters = map[mffi_reflect.Type]func(fo *MetaFFIForeignObject) mffi_reflect.Value{}
+
+func mffiRegisterAdapter(t mffi_reflect.Type, a func(fo *MetaFFIForeignObject) mffi_reflect.Value) {
+	mffiAdapters[t] = a
+}
+
+// mffiCB is one call of a foreign function from an adapter.
+type mffiCB struct {
+	fo   *MetaFFIForeignObject
+	t    string // the Go func type, for messages
+	mark C.metaffi_mark
+	ps   []mffiCDT
+	rs   []mffiCDT
+	err  error
+}
+
+func (c *mffiCB) begin(fo *MetaFFIForeignObject, t string, n int) {
+	if !mffiActive.Load() {
+		panic(&MetaFFIError{Type: "MetaFFIError", Message: "the go runtime was released; the foreign function cannot be called"})
+	}
+	c.fo = fo
+	c.t = t
+	c.mark = C.mffi_mark(mffiCore)
+	c.ps = unsafe.Slice((*mffiCDT)(C.mffi_alloc(mffiCore, C.size_t(n+1)*C.size_t(unsafe.Sizeof(mffiCDT{})))), n+1)[:n]
+}
+
+func (c *mffiCB) putBool(i int, v bool) {
+	var b uint64
+	if v {
+		b = 1
+	}
+	c.ps[i] = mffiCDT{t: mffiBool, a: b}
+}
+func (c *mffiCB) putInt(i int, v int64)   { c.ps[i] = mffiCDT{t: mffiI64, a: uint64(v)} }
+func (c *mffiCB) putUint(i int, v uint64) { c.ps[i] = mffiCDT{t: mffiU64, a: v} }
+func (c *mffiCB) putFloat(i int, v float64) {
+	c.ps[i] = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)}
+}
+func (c *mffiCB) putString(i int, v string) {
+	p, n := mffiCString(nil, v)
+	c.ps[i] = mffiCDT{t: mffiStr8, a: p, b: n}
+}
+
+// call runs the foreign function and checks that `want` results came back.
+func (c *mffiCB) call(want int) {
+	var rets *C.cdt
+	var nr C.size_t
+	var cerr mffiErr
+	rc := C.mffi_call(mffiCore, C.uint32_t(c.fo.runtime), C.uint64_t(c.fo.val), (*C.cdt)(unsafe.Pointer(unsafe.SliceData(c.ps))), C.size_t(len(c.ps)), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
+	mffi_runtime.KeepAlive(c.fo)
+	if rc != 0 {
+		fe := &MetaFFIError{hostError: cerr.host}
+		if cerr.typ != nil {
+			fe.Type = C.GoString((*C.char)(cerr.typ))
+		}
+		if cerr.msg != nil {
+			fe.Message = C.GoString((*C.char)(cerr.msg))
+		}
+		if cerr.stack != nil {
+			fe.Stack = C.GoString((*C.char)(cerr.stack))
+		}
+		c.err = fe
+		return
+	}
+	if nr > 0 {
+		c.rs = unsafe.Slice((*mffiCDT)(unsafe.Pointer(rets)), int(nr))
+	}
+	vals := c.rs
+	if want > 1 && len(vals) == 1 && vals[0].t&mffiArray != 0 && vals[0].t&mffiPacked == 0 && int(vals[0].b) == want {
+		vals = unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(vals[0].a))), want)
+	}
+	if want > 0 && len(vals) < want {
+		c.err = &mffiTypeError{mffi_fmt.Sprintf("the foreign function returned %d values, Go %s expects %d", len(vals), c.t, want)}
+		return
+	}
+	c.rs = vals
+}
+
+func (c *mffiCB) resFail(i int, format string, args ...any) {
+	if c.err == nil {
+		c.err = &mffiTypeError{mffi_fmt.Sprintf("the foreign function's result %d: %s", i+1, mffi_fmt.Sprintf(format, args...))}
+	}
+}
+
+func (c *mffiCB) resBool(i int) bool {
+	if c.err != nil {
+		return false
+	}
+	if c.rs[i].t != mffiBool {
+		c.resFail(i, "expected a bool for Go bool, got %s", mffiCodeName(c.rs[i].t, 0))
+		return false
+	}
+	return uint8(c.rs[i].a) != 0
+}
+
+func (c *mffiCB) resInt(i int, min, max int64, goType string) int64 {
+	if c.err != nil {
+		return 0
+	}
+	s, u, unsigned, ok := mffiReadInt(&c.rs[i])
+	if !ok {
+		c.resFail(i, "expected an integer for Go %s, got %s", goType, mffiCodeName(c.rs[i].t, 0))
+		return 0
+	}
+	if unsigned {
+		if u > uint64(max) {
+			c.resFail(i, "%d is out of the range of Go %s", u, goType)
+			return 0
+		}
+		return int64(u)
+	}
+	if s < min || s > max {
+		c.resFail(i, "%d is out of the range of Go %s", s, goType)
+		return 0
+	}
+	return s
+}
+
+func (c *mffiCB) resUint(i int, max uint64, goType string) uint64 {
+	if c.err != nil {
+		return 0
+	}
+	s, u, unsigned, ok := mffiReadInt(&c.rs[i])
+	if !ok || (!unsigned && s < 0) {
+		c.resFail(i, "expected an unsigned integer for Go %s, got %s", goType, mffiCodeName(c.rs[i].t, 0))
+		return 0
+	}
+	if !unsigned {
+		u = uint64(s)
+	}
+	if u > max {
+		c.resFail(i, "%d is out of the range of Go %s", u, goType)
+		return 0
+	}
+	return u
+}
+
+func (c *mffiCB) resFloat(i int) float64 {
+	if c.err != nil {
+		return 0
+	}
+	d, ok := mffiReadFloat(&c.rs[i])
+	if !ok {
+		c.resFail(i, "expected a number, got %s", mffiCodeName(c.rs[i].t, 0))
+	}
+	return d
+}
+
+func (c *mffiCB) resString(i int) string {
+	if c.err != nil {
+		return ""
+	}
+	s, ok := mffiReadString(&c.rs[i])
+	if !ok {
+		c.resFail(i, "expected a string, got %s", mffiCodeName(c.rs[i].t, 0))
+	}
+	return s
+}
+
+// end drops the results' references, resets the arena and returns the call's error.
+func (c *mffiCB) end() error {
+	mffiReleaseResults(c.rs)
+	C.mffi_reset(mffiCore, c.mark)
+	return c.err
+}
+
+// mffiCallbackFailed: a foreign function failed and its Go func type has no error result.
+func mffiCallbackFailed(t string, err error) {
+	if C.mffi_in_call((*[0]byte)(mffiInCall)) != 0 {
+		panic(err) // recovered where the call entered Go: a MetaFFIError for the caller
+	}
+	mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: a foreign function called from a goroutine failed, and Go %s has no error result to return it in: %v\n", t, err)
 }

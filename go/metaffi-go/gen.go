@@ -22,6 +22,9 @@ type gen struct {
 	imports map[string]string // path -> alias
 	rtypes  map[string]string // type expression -> reflect.Type variable
 	rorder  []string
+	// func types of parameters that get a typed adapter (no reflection per callback call)
+	adapters map[string]*types.Signature
+	aorder   []string
 }
 
 func (g *gen) qual(pkg *types.Package) string {
@@ -207,6 +210,13 @@ func (g *gen) entity(e *Entity) {
 	var params, rets []string
 	for _, p := range e.Params {
 		params = append(params, g.rtype(p.Type))
+		if sig, ok := p.Type.Underlying().(*types.Signature); ok && adaptable(sig) {
+			ts := g.typ(p.Type)
+			if _, seen := g.adapters[ts]; !seen {
+				g.adapters[ts] = sig
+				g.aorder = append(g.aorder, ts)
+			}
+		}
 	}
 	for _, r := range e.Results {
 		rets = append(rets, g.rtype(r.Type))
@@ -275,6 +285,129 @@ func (g *gen) entity(e *Entity) {
 	g.p("\t\t}})")
 }
 
+// adaptable: a func type whose parameters and results are numbers, bools and strings (and
+// maybe a trailing error).
+func adaptable(sig *types.Signature) bool {
+	if sig.Variadic() {
+		return false
+	}
+	ok := func(t types.Type) bool {
+		b, isBasic := t.Underlying().(*types.Basic)
+		if !isBasic {
+			return false
+		}
+		k := b.Kind()
+		return k == types.Bool || k == types.String || k == types.Float32 || k == types.Float64 ||
+			intRanges[k][0] != "" || uintMax[k][0] != ""
+	}
+	for i := 0; i < sig.Params().Len(); i++ {
+		if !ok(sig.Params().At(i).Type()) {
+			return false
+		}
+	}
+	n := sig.Results().Len()
+	if n > 0 && isError(sig.Results().At(n-1).Type()) {
+		n--
+	}
+	for i := 0; i < n; i++ {
+		if !ok(sig.Results().At(i).Type()) {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *gen) adapter(ts string, sig *types.Signature) {
+	var params, results, zeros, putLines, resLines, resNames []string
+	for i := 0; i < sig.Params().Len(); i++ {
+		t := sig.Params().At(i).Type()
+		params = append(params, fmt.Sprintf("p%d %s", i, g.typ(t)))
+		b := t.Underlying().(*types.Basic)
+		k := b.Kind()
+		switch {
+		case k == types.Bool:
+			putLines = append(putLines, fmt.Sprintf("c.putBool(%d, bool(p%d))", i, i))
+		case k == types.String:
+			putLines = append(putLines, fmt.Sprintf("c.putString(%d, string(p%d))", i, i))
+		case k == types.Float32 || k == types.Float64:
+			putLines = append(putLines, fmt.Sprintf("c.putFloat(%d, float64(p%d))", i, i))
+		case intRanges[k][0] != "":
+			putLines = append(putLines, fmt.Sprintf("c.putInt(%d, int64(p%d))", i, i))
+		default:
+			putLines = append(putLines, fmt.Sprintf("c.putUint(%d, uint64(p%d))", i, i))
+		}
+	}
+	n := sig.Results().Len()
+	hasErr := n > 0 && isError(sig.Results().At(n-1).Type())
+	if hasErr {
+		n--
+	}
+	for i := 0; i < n; i++ {
+		t := sig.Results().At(i).Type()
+		tt := g.typ(t)
+		results = append(results, tt)
+		zeros = append(zeros, fmt.Sprintf("*new(%s)", tt))
+		resNames = append(resNames, fmt.Sprintf("r%d", i))
+		k := t.Underlying().(*types.Basic).Kind()
+		var expr string
+		switch {
+		case k == types.Bool:
+			expr = fmt.Sprintf("c.resBool(%d)", i)
+		case k == types.String:
+			expr = fmt.Sprintf("c.resString(%d)", i)
+		case k == types.Float32 || k == types.Float64:
+			expr = fmt.Sprintf("c.resFloat(%d)", i)
+		case intRanges[k][0] != "":
+			r := intRanges[k]
+			expr = fmt.Sprintf("c.resInt(%d, %s, %s, %q)", i, r[0], r[1], r[2])
+		default:
+			r := uintMax[k]
+			expr = fmt.Sprintf("c.resUint(%d, %s, %q)", i, r[0], r[1])
+		}
+		resLines = append(resLines, fmt.Sprintf("r%d := %s(%s)", i, tt, expr))
+	}
+	if hasErr {
+		results = append(results, "error")
+	}
+	sigText := "(" + strings.Join(params, ", ") + ")"
+	if len(results) == 1 {
+		sigText += " " + results[0]
+	} else if len(results) > 1 {
+		sigText += " (" + strings.Join(results, ", ") + ")"
+	}
+	g.p("\tmffiRegisterAdapter(%s, func(fo *MetaFFIForeignObject) mffi_reflect.Value {", g.rtype(sig))
+	g.p("\t\treturn mffi_reflect.ValueOf((%s)(func%s {", ts, sigText)
+	g.p("\t\t\tvar c mffiCB")
+	g.p("\t\t\tc.begin(fo, %q, %d)", ts, sig.Params().Len())
+	for _, l := range putLines {
+		g.p("\t\t\t%s", l)
+	}
+	g.p("\t\t\tc.call(%d)", n)
+	for _, l := range resLines {
+		g.p("\t\t\t%s", l)
+	}
+	g.p("\t\t\tif err := c.end(); err != nil {")
+	if hasErr {
+		g.p("\t\t\t\treturn %s", strings.Join(append(zeros, "err"), ", "))
+	} else {
+		g.p("\t\t\t\tmffiCallbackFailed(%q, err)", ts)
+		if n > 0 {
+			g.p("\t\t\t\treturn %s", strings.Join(zeros, ", "))
+		} else {
+			g.p("\t\t\t\treturn")
+		}
+	}
+	g.p("\t\t\t}")
+	if hasErr {
+		resNames = append(resNames, "nil")
+	}
+	if len(resNames) > 0 {
+		g.p("\t\t\treturn %s", strings.Join(resNames, ", "))
+	}
+	g.p("\t\t}))")
+	g.p("\t})")
+}
+
 func (m *Model) entities() []*Entity {
 	var all []*Entity
 	all = append(all, m.Functions...)
@@ -299,7 +432,7 @@ func (m *Model) entities() []*Entity {
 }
 
 func generate(m *Model) ([]byte, error) {
-	g := &gen{m: m, imports: map[string]string{}, rtypes: map[string]string{}}
+	g := &gen{m: m, imports: map[string]string{}, rtypes: map[string]string{}, adapters: map[string]*types.Signature{}}
 	if !m.Pkg.Main {
 		g.userPkg = "mffi_user"
 		g.imports[m.Pkg.Types.Path()] = "mffi_user"
@@ -308,6 +441,9 @@ func generate(m *Model) ([]byte, error) {
 	g.p("func init() {")
 	for _, e := range m.entities() {
 		g.entity(e)
+	}
+	for _, ts := range g.aorder {
+		g.adapter(ts, g.adapters[ts])
 	}
 	g.p("}")
 	entitiesCode := body.String()
