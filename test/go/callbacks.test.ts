@@ -21,6 +21,12 @@ describe('go callbacks: JS functions as Go funcs', () => {
     assert.equal(applyString((s: string) => s.toUpperCase() + '!', 'go'), 'GO!');
   });
 
+  it('callbacks with bool, float and byte parameters and several results', () => {
+    const mixed = guest.loadEntity('callable=ApplyMixed', [C, T.metaffi_bool_type, T.metaffi_float64_type, T.metaffi_uint8_type], [S]);
+    assert.equal(mixed((b: boolean, x: number, c: number) => [`${b}:${x}:${c}`, x / 2], true, 1.5, 200), 'true:1.5:200/0.75');
+    assert.throws(() => mixed(() => ['only one'], false, 0, 0), /returned 1 values, Go func\(bool, float64, uint8\) \(string, float32\) expects 2/);
+  });
+
   it('a typed callback made with makeMetaFFICallable', () => {
     const mapInts = guest.loadEntity('callable=MapInts', [C, T.metaffi_int64_array_type], [T.metaffi_int64_array_type]);
     const square = makeMetaFFICallable((x: number) => x * x, [I], [I]);
