@@ -233,8 +233,25 @@ type mffiInstance struct {
 }
 
 var mffiEntities = map[string]*mffiEntity{}
-var mffiInstances mffi_atomic.Pointer[[]*mffiInstance]
+
+// Loaded instances by id (from 1), in chunks that never move: a call reads its instance
+// without a lock; loading and freeing take mffiInstLock, and freed ids are reused.
+const mffiInstChunk = 1024
+
+type mffiInstBlock [mffiInstChunk]mffi_atomic.Pointer[mffiInstance]
+
+var mffiInstChunks mffi_atomic.Pointer[[]*mffiInstBlock]
 var mffiInstLock mffi_sync.Mutex
+var mffiInstNext uint64
+var mffiInstFree []uint64
+
+func mffiInstanceSlot(id uint64) *mffi_atomic.Pointer[mffiInstance] {
+	chunks := mffiInstChunks.Load()
+	if chunks == nil || id == 0 || (id-1)/mffiInstChunk >= uint64(len(*chunks)) {
+		return nil
+	}
+	return &(*chunks)[(id-1)/mffiInstChunk][(id-1)%mffiInstChunk]
+}
 
 func mffiRegister(key string, e *mffiEntity) { mffiEntities[key] = e }
 
@@ -352,14 +369,10 @@ func mffiGuestABI() C.int { return 1 }
 func mffiFreeInstance(id C.uint64_t) {
 	mffiInstLock.Lock()
 	defer mffiInstLock.Unlock()
-	p := mffiInstances.Load()
-	if p == nil || id == 0 || int(id) > len(*p) {
-		return
+	if slot := mffiInstanceSlot(uint64(id)); slot != nil && slot.Load() != nil {
+		slot.Store(nil)
+		mffiInstFree = append(mffiInstFree, uint64(id))
 	}
-	next := make([]*mffiInstance, len(*p))
-	copy(next, *p)
-	next[id-1] = nil
-	mffiInstances.Store(&next)
 }
 
 //export mffiQuiesce
@@ -407,21 +420,31 @@ func mffiLoad(key *C.char, flags C.int, params unsafe.Pointer, np C.size_t, rets
 	}
 	mffiInstLock.Lock()
 	defer mffiInstLock.Unlock()
-	var list []*mffiInstance
-	if p := mffiInstances.Load(); p != nil {
-		list = *p
+	var nid uint64
+	if n := len(mffiInstFree); n > 0 {
+		nid = mffiInstFree[n-1]
+		mffiInstFree = mffiInstFree[:n-1]
+	} else {
+		mffiInstNext++
+		nid = mffiInstNext
+		var chunks []*mffiInstBlock
+		if p := mffiInstChunks.Load(); p != nil {
+			chunks = *p
+		}
+		if (nid-1)/mffiInstChunk >= uint64(len(chunks)) {
+			grown := make([]*mffiInstBlock, len(chunks), len(chunks)+1)
+			copy(grown, chunks)
+			grown = append(grown, new(mffiInstBlock))
+			mffiInstChunks.Store(&grown)
+		}
 	}
-	next := make([]*mffiInstance, len(list), len(list)+1)
-	copy(next, list)
-	next = append(next, inst)
-	mffiInstances.Store(&next)
-	return C.uint64_t(len(next))
+	mffiInstanceSlot(nid).Store(inst)
+	return C.uint64_t(nid)
 }
 
 //export mffiXCall
 func mffiXCall(inst C.uint64_t, params, rets, cerr unsafe.Pointer, np, nr C.size_t, scratch unsafe.Pointer, scap C.size_t) (rc C.int) {
-	list := *mffiInstances.Load()
-	in := list[inst-1]
+	in := mffiInstanceSlot(uint64(inst)).Load()
 	f := mffiFrame{inst: in, scratch: uintptr(scratch), scap: uintptr(scap)}
 	if np > 0 {
 		f.params = unsafe.Slice((*mffiCDT)(params), int(np))

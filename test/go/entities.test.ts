@@ -148,6 +148,21 @@ describe('go entity paths', () => {
   });
 });
 
+describe('go entities loaded many times', () => {
+  it('loading the same entity in a loop works (instances are freed and reused)', async () => {
+    const { collectGarbage } = await import('../support/gc.js');
+    let last = 0;
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const add = guest.loadEntity('callable=Add', [T.metaffi_int64_type, T.metaffi_int64_type], [T.metaffi_int64_type]);
+        last = add(i, round);
+      }
+      await collectGarbage();
+    }
+    assert.equal(last, 4999 + 3);
+  });
+});
+
 describe('go entity path errors', () => {
   it('an unknown function lists what the guest has', () => {
     assert.throws(() => guest.loadEntity('callable=Nope', null, null), (e: unknown) =>
