@@ -1760,7 +1760,7 @@ func mffiForeignFunc(rt uint32, val uint64, t mffi_reflect.Type) mffi_reflect.Va
 
 func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_reflect.Value) []mffi_reflect.Value {
 	if !mffiActive.Load() {
-		panic(&MetaFFIError{Type: "MetaFFIError", Message: "the go runtime was released; the foreign function cannot be called"})
+		return mffiForeignFailed(t, mffiReleasedErr)
 	}
 	if t.IsVariadic() && len(args) > 0 {
 		last := args[len(args)-1]
@@ -1840,16 +1840,24 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_
 	}
 	C.mffi_reset(mffiCore, mark)
 	if callErr != nil {
-		if !hasErr {
-			if C.mffi_in_call((*[0]byte)(mffiInCall)) != 0 {
-				panic(callErr) // recovered where the call entered Go: a MetaFFIError for the caller
-			}
-			// A goroutine of its own: a panic would end the process. Report and go on.
-			mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: a foreign function called from a goroutine failed, and Go %s has no error result to return it in: %v\n", t, callErr)
-			return out
-		}
-		out[nout-1] = mffi_reflect.ValueOf(&callErr).Elem()
+		return mffiForeignFailed(t, callErr)
 	}
+	return out
+}
+
+// mffiForeignFailed: the zero results of Go func type t, with err in its error result, or
+// (without one) err raised as a panic or reported (see mffiCallbackFailed).
+func mffiForeignFailed(t mffi_reflect.Type, err error) []mffi_reflect.Value {
+	nout := t.NumOut()
+	out := make([]mffi_reflect.Value, nout)
+	for j := 0; j < nout; j++ {
+		out[j] = mffi_reflect.Zero(t.Out(j))
+	}
+	if nout > 0 && t.Out(nout-1) == mffiErrorType {
+		out[nout-1] = mffi_reflect.ValueOf(&err).Elem()
+		return out
+	}
+	mffiCallbackFailed(t.String(), err)
 	return out
 }
 
@@ -1865,20 +1873,26 @@ func mffiRegisterAdapter(t mffi_reflect.Type, a func(fo *MetaFFIForeignObject) m
 
 // mffiCB is one call of a foreign function from an adapter.
 type mffiCB struct {
-	fo   *MetaFFIForeignObject
-	t    string // the Go func type, for messages
-	mark C.metaffi_mark
-	ps   []mffiCDT
-	rs   []mffiCDT
-	err  error
+	fo     *MetaFFIForeignObject
+	t      string // the Go func type, for messages
+	mark   C.metaffi_mark
+	marked bool
+	ps     []mffiCDT
+	rs     []mffiCDT
+	err    error
 }
 
+var mffiReleasedErr = &MetaFFIError{Type: "MetaFFIError", Message: "the go runtime was released; the foreign function cannot be called"}
+
 func (c *mffiCB) begin(fo *MetaFFIForeignObject, t string, n int) {
-	if !mffiActive.Load() {
-		panic(&MetaFFIError{Type: "MetaFFIError", Message: "the go runtime was released; the foreign function cannot be called"})
-	}
 	c.fo = fo
 	c.t = t
+	if !mffiActive.Load() {
+		c.err = mffiReleasedErr
+		c.ps = make([]mffiCDT, n) // written to, never sent
+		return
+	}
+	c.marked = true
 	c.mark = C.mffi_mark(mffiCore)
 	c.ps = unsafe.Slice((*mffiCDT)(C.mffi_alloc(mffiCore, C.size_t(n+1)*C.size_t(unsafe.Sizeof(mffiCDT{})))), n+1)[:n]
 }
@@ -1896,12 +1910,18 @@ func (c *mffiCB) putFloat(i int, v float64) {
 	c.ps[i] = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)}
 }
 func (c *mffiCB) putString(i int, v string) {
+	if !c.marked {
+		return
+	}
 	p, n := mffiCString(nil, v)
 	c.ps[i] = mffiCDT{t: mffiStr8, a: p, b: n}
 }
 
 // call runs the foreign function and checks that `want` results came back.
 func (c *mffiCB) call(want int) {
+	if c.err != nil {
+		return
+	}
 	var rets *C.cdt
 	var nr C.size_t
 	var cerr mffiErr
@@ -2018,8 +2038,10 @@ func (c *mffiCB) resString(i int) string {
 
 // end drops the results' references, resets the arena and returns the call's error.
 func (c *mffiCB) end() error {
-	mffiReleaseResults(c.rs)
-	C.mffi_reset(mffiCore, c.mark)
+	if c.marked {
+		mffiReleaseResults(c.rs)
+		C.mffi_reset(mffiCore, c.mark)
+	}
 	return c.err
 }
 

@@ -101,6 +101,18 @@ switch (scenario) {
     console.log('wasm', wasmOutOfBounds());
     break;
   }
+  case 'release-later': {
+    // Goroutines that call a JS callback after the go runtime was released: reported, and
+    // the process goes on.
+    const rt = new MetaFFIRuntime('go');
+    const later = rt.loadModule(process.env.METAFFI_TEST_GUEST!).loadEntity('callable=Later',
+      [T.metaffi_callable_type, T.metaffi_string8_type, T.metaffi_int64_type], null);
+    let calls = 0;
+    later(() => { calls++; }, 'x', 3);
+    rt.releaseRuntimePlugin();
+    setTimeout(() => console.log('alive', calls), 200);
+    break;
+  }
   default:
     console.log('unknown scenario', scenario);
     process.exit(2);

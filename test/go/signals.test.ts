@@ -46,6 +46,10 @@ describe('go signal handlers coexist with V8 and Node', () => {
     assert.match(out, /^wasm RuntimeError: memory access out of bounds$/m);
   });
 
+  it('goroutines calling a JS callback after the runtime was released do not end the process', () => {
+    assert.match(run('release-later'), /^alive 0$/m);
+  });
+
   it('SIGPIPE: a write to a closed pipe is an EPIPE error', () => {
     assert.match(run('pipe'), /^pipe EPIPE 3$/m);
   });
