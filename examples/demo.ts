@@ -1,8 +1,10 @@
 /**
- * The main demo: TypeScript calling Python and Java in-process, through the dynamic API.
+ * The main demo: TypeScript calling Python, Java and Go in-process, through the dynamic API.
  * Run it with `npm start`.
  */
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIError } from 'metaffi';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log4jJars } from './java/log4j.js';
@@ -64,3 +66,16 @@ const logError = log4j.loadEntity('class=org.apache.logging.log4j.Logger,callabl
 const logger = getLogger('metaffi.demo');
 console.log('java    log4j LogManager.getLogger    =', String(logger));
 logError(logger, 'an error logged by log4j, called from TypeScript');
+
+// --- Go -----------------------------------------------------------------------------------
+// examples/go/hello.go compiled into a guest library by the metaffi command (npm install
+// builds it; here it is built if it is missing).
+const helloGuest = join(here, 'go', 'hello_MetaFFIGuest');
+if (!existsSync(helloGuest + '.so')) {
+  execFileSync(process.execPath, [join(here, '..', 'dist', 'cli', 'main.js'), '-c', '--idl', join(here, 'go', 'hello.go'),
+    '-g', 'go', '-o', join(here, 'go')], { stdio: 'inherit' });
+}
+const go = new MetaFFIRuntime('go');
+const hello = go.loadModule(helloGuest);
+const sayHello = hello.loadEntity('callable=SayHello', [T.metaffi_string8_type], [T.metaffi_string8_type]);
+console.log('go      hello.SayHello("TypeScript")  =', sayHello('TypeScript'));

@@ -6,6 +6,8 @@
 import { buildCore } from './native_build.js';
 import { findPython, python3Plugin } from '../runtimes/python3.js';
 import { findJava, openjdkHelperClasses, openjdkPlugin } from '../runtimes/openjdk.js';
+import { goPlugin } from '../runtimes/go.js';
+import { buildGoExample } from '../compiler/go_guest.js';
 
 function step(name: string, build: () => string): void {
   try {
@@ -21,3 +23,5 @@ console.log('metaffi: built the native core');
 step('the python3 plugin', () => python3Plugin(findPython()));
 step('the openjdk plugin', () => openjdkPlugin(findJava()));
 step('the openjdk helper classes', () => openjdkHelperClasses(findJava()));
+step('the go plugin', () => goPlugin());
+step('the Go guest of examples/go/hello.go', () => buildGoExample());

@@ -35,6 +35,11 @@ Options:
 Environment:
   METAFFI_PYTHON          the Python executable to use (default: python3 on PATH)
   JAVA_HOME               the JDK to use (default: java on PATH)
+  PATH                    'go' on it (or /usr/local/go/bin/go) reads and builds Go sources;
+                          GOFLAGS, GOPROXY, GOCACHE and the other Go variables apply
+
+Go sources: a .go file is read alone, a folder as its package; a library package may
+import other modules through its go.mod. -g go writes <name>_MetaFFIGuest.so.
 
 Note: -h means --host, not help; use --help for this text.`;
 

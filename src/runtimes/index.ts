@@ -1,10 +1,11 @@
 import { MetaFFIError } from '../errors.js';
 import type { RuntimeAdapter } from './adapter.js';
+import { go } from './go.js';
 import { openjdk } from './openjdk.js';
 import { python3 } from './python3.js';
 
 /** Every runtime this package knows. */
-export const runtimes: readonly RuntimeAdapter[] = [python3, openjdk];
+export const runtimes: readonly RuntimeAdapter[] = [python3, openjdk, go];
 
 export function findRuntime(name: unknown): RuntimeAdapter {
   if (typeof name !== 'string') {

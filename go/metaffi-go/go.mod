@@ -1,0 +1,3 @@
+module metaffi/gohelper
+
+go 1.22
