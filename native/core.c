@@ -182,12 +182,17 @@ static napi_env g_env;
 static pthread_t g_js_thread;
 static int g_shutting_down;
 static atomic_int g_depth; /* foreign calls in progress on the JS thread */
+static atomic_uint g_outer_calls; /* outermost foreign calls the JS thread has started */
 
-/* Only the JS thread changes g_depth; other threads only read it. */
+/* Only the JS thread changes g_depth and g_outer_calls; other threads only read them. */
 static void depth_enter(void)
 {
-	atomic_store_explicit(&g_depth, atomic_load_explicit(&g_depth, memory_order_relaxed) + 1,
-	                      memory_order_relaxed);
+	int d = atomic_load_explicit(&g_depth, memory_order_relaxed);
+	if (d == 0)
+		atomic_store_explicit(&g_outer_calls,
+		                      atomic_load_explicit(&g_outer_calls, memory_order_relaxed) + 1,
+		                      memory_order_relaxed);
+	atomic_store_explicit(&g_depth, d + 1, memory_order_relaxed);
 }
 
 static void depth_leave(void)
@@ -1570,6 +1575,10 @@ static void tsfn_call_js(napi_env env, napi_value js_cb, void *context, void *da
 	else defer_drain();
 }
 
+/* 50 ms ticks: how long one foreign call may keep the JS thread while a foreign thread
+ * waits to run a JS callback, before the wait is taken for a deadlock. */
+#define CALLBACK_DEADLOCK_TICKS 20
+
 static int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt **rets,
                                        size_t *nr, metaffi_error *err)
 {
@@ -1577,13 +1586,6 @@ static int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np
 	if (!g_tsfn || g_shutting_down) {
 		err->type = "MetaFFIError";
 		err->message = "the JS environment is shutting down; the JS callback was not called";
-		return -1;
-	}
-	if (atomic_load(&g_depth) > 0) {
-		err->type = "MetaFFIError";
-		err->message = "a JS callback was called from a foreign thread while the JS thread is "
-		               "blocked in a call to a foreign runtime; JS callbacks run on other threads "
-		               "only while the JS thread is free (between calls)";
 		return -1;
 	}
 	host_call_req *req = calloc(1, sizeof *req);
@@ -1606,9 +1608,13 @@ static int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np
 		err->message = "the JS environment is shutting down; the JS callback was not called";
 		return -1;
 	}
-	/* Wait; if the JS thread stays inside a foreign call for a whole second while the
-	 * request has not started, it is probably waiting for this thread: give up. */
+	/* The request runs when the JS thread is back in its event loop. Wait for it; but if
+	 * the JS thread stays inside one and the same foreign call for CALLBACK_DEADLOCK_TICKS
+	 * while the request has not started, that call is probably waiting for this thread (a
+	 * join): give up rather than deadlock. Short calls the JS thread makes meanwhile (a
+	 * polling loop) restart the count. */
 	int busy_ticks = 0;
+	unsigned stuck_in = atomic_load(&g_outer_calls);
 	pthread_mutex_lock(&req->lock);
 	while (req->state != REQ_DONE) {
 		struct timespec ts;
@@ -1620,14 +1626,17 @@ static int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np
 		}
 		pthread_cond_timedwait(&req->cond, &req->lock, &ts);
 		if (req->state == REQ_PENDING) {
-			busy_ticks = atomic_load(&g_depth) > 0 ? busy_ticks + 1 : 0;
-			if (busy_ticks >= 20 || g_shutting_down) {
+			unsigned now_in = atomic_load(&g_outer_calls);
+			busy_ticks = atomic_load(&g_depth) > 0 && now_in == stuck_in ? busy_ticks + 1 : 0;
+			stuck_in = now_in;
+			if (busy_ticks >= CALLBACK_DEADLOCK_TICKS || g_shutting_down) {
 				req->state = REQ_CANCELLED; /* the JS thread frees it when it gets there */
 				pthread_mutex_unlock(&req->lock);
 				err->type = "MetaFFIError";
-				err->message = "a JS callback was called from a foreign thread while the JS thread "
-				               "was blocked in a call to a foreign runtime (probably waiting for "
-				               "this thread); the callback was not run";
+				err->message = "a JS callback was called from a foreign thread while the JS thread is "
+				               "blocked in a call to a foreign runtime (for a second or more, probably "
+				               "waiting for this thread); the callback was not run. JS callbacks run "
+				               "on other threads once the JS thread is back in its event loop";
 				return -1;
 			}
 		}
@@ -2263,7 +2272,9 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		e->plugin = s->plugin;
 		const char *short_name = e->name;
 		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_call, e, &fn);
-		napi_wrap(env, fn, e, entity_finalize, NULL, NULL);
+		/* A finalizer, not a wrap: the wrap slot stays free, so this function can itself be
+		 * lent to a foreign runtime as a callback like any other JS function. */
+		napi_add_finalizer(env, fn, e, entity_finalize, NULL, NULL);
 		e->next = s->entities;
 		s->entities = e;
 	}

@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1147,6 +1148,27 @@ typedef jint (JNICALL *created_vms_fn)(JavaVM **, jsize, jsize *);
 
 /* config: lines of key=value: libjvm (path), classes (the helper classes folder), option
  * (one JVM option per line, any number). */
+/*
+ * The Go runtime (a Go guest loaded before or after the JVM) requires every signal handler
+ * in the process to run with SA_ONSTACK: a fault on a goroutine's small stack is handled on
+ * Go's signal stack, and a handler without the flag makes Go abort the process. HotSpot
+ * installs its handlers without it. Adding the flag changes nothing where a thread has no
+ * alternate signal stack (the handler runs on the thread's stack as before), so the JVM's
+ * handlers are given it once the JVM has installed them.
+ */
+static void jvm_handlers_on_signal_stack(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGUSR2, SIGQUIT };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa;
+		if (sigaction(sigs[i], NULL, &sa) != 0) continue;
+		if (!(sa.sa_flags & SA_SIGINFO) && (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)) continue;
+		if (sa.sa_flags & SA_ONSTACK) continue;
+		sa.sa_flags |= SA_ONSTACK;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 static int jvm_load_runtime(const metaffi_core *c, const char *config, metaffi_error *err)
 {
 	core = c;
@@ -1224,6 +1246,7 @@ static int jvm_load_runtime(const metaffi_core *c, const char *config, metaffi_e
 	}
 	g_jvm = vm;
 	tls_env = env;
+	jvm_handlers_on_signal_stack();
 	if (cache_all(env)) {
 		if ((*env)->ExceptionCheck(env)) error_from_java(env, err, 0);
 		else set_error(err, "MetaFFIError", "the metaffi Java helper classes are missing or outdated");

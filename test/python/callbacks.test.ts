@@ -103,6 +103,22 @@ describe('python3 threads', () => {
     assert.match(result, /foreign thread while the JS thread/);
   });
 
+  it('callbacks from a Python thread all run while the JS thread keeps making short calls into Python', async () => {
+    // The JS thread is inside a Python call most of the time here; each callback waits for it
+    // to get back to the event loop instead of failing.
+    const start = guest.loadEntity('callable=start_callback_storm', [C, I64], null);
+    const state = guest.loadEntity('callable=storm_state', null, [A]);
+    const echo = guest.loadEntity('callable=echo', [I64], [I64]);
+    start((i: number) => i + 1, 300);
+    let st = state() as [number, string[], boolean];
+    for (let round = 0; !st[2] && round < 100_000; round++) {
+      for (let k = 0; k < 50; k++) echo(k);
+      st = state() as [number, string[], boolean];
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(st, [300, [], true]);
+  });
+
   it('a JS callback called later from a Python thread runs on the JS thread', async () => {
     const start = guest.loadEntity('callable=start_background_call', [C, A], [T.metaffi_bool_type]);
     const results = guest.loadEntity('callable=background_results', null, [A]);
