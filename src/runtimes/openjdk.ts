@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { compileShared } from '../build/native_build.js';
@@ -204,18 +205,58 @@ export const openjdk: RuntimeAdapter = {
   modulePath(path: string): string {
     const parts = path.split(';').map((p) => p.trim()).filter((p) => p !== '');
     if (parts.length === 0) throw new MetaFFIError(`openjdk module path '${path}' names no jar or class folder`);
-    return parts.map((p) => {
+    const resolved = parts.map((p) => {
       if (JDK_NAMES.test(p)) return p;
       const abs = isAbsolute(p) ? p : resolve(p);
       if (!existsSync(abs)) {
-        throw new MetaFFIError(`openjdk module path: no such jar or class folder: ${p}` +
-          (abs !== p ? ` (${abs})` : '') + '; module paths are .jar files and class folders joined with \';\'');
+        throw new MetaFFIError(`openjdk module path: no such jar, class folder or .java file: ${p}` +
+          (abs !== p ? ` (${abs})` : '') + '; module paths are .jar files, class folders and .java sources joined with \';\'');
       }
       const st = statSync(abs);
-      if (!st.isDirectory() && !/\.(jar|zip)$/i.test(abs)) {
-        throw new MetaFFIError(`openjdk module path: ${p} is neither a .jar file nor a class folder`);
+      if (!st.isDirectory() && !/\.(jar|zip|java)$/i.test(abs)) {
+        throw new MetaFFIError(`openjdk module path: ${p} is neither a .jar file, a class folder nor a .java source`);
       }
       return abs;
-    }).join(';');
+    });
+    const sources = resolved.filter((p) => /\.java$/i.test(p));
+    if (sources.length === 0) return resolved.join(';');
+    const rest = resolved.filter((p) => !/\.java$/i.test(p));
+    return [compileJavaSources(sources, rest.filter((p) => !JDK_NAMES.test(p))), ...rest].join(';');
   },
 };
+
+/**
+ * `.java` files in a module path: compiled together (against the module path's jars and
+ * class folders) into a class folder under build/, reused while the sources are unchanged.
+ */
+function compileJavaSources(sources: string[], classpath: string[]): string {
+  const key = createHash('sha256');
+  for (const f of [...sources, ...classpath]) {
+    const st = statSync(f);
+    key.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
+  }
+  const out = join(buildDir(), 'java', 'sources', key.digest('hex').slice(0, 20));
+  if (existsSync(join(out, '.built'))) return out;
+  const info = findJava();
+  const javac = info.javac ?? findOnPath('javac');
+  if (!javac) {
+    throw new MetaFFIError(`openjdk module path: compiling ${sources.join(', ')} needs javac, which is not in ` +
+      `${info.home}/bin nor on PATH; install a JDK, or give the compiled classes (a jar or class folder) instead`);
+  }
+  const tmp = `${out}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const cp = classpath.length ? ['-cp', classpath.join(delimiter)] : [];
+  try {
+    execFileSync(javac, ['-parameters', '-g', '-encoding', 'UTF-8', ...cp, '-d', tmp, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const err = e as { stderr?: Buffer; stdout?: Buffer; message: string };
+    const said = `${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`.trim();
+    throw new MetaFFIError(`openjdk module path: compiling ${sources.join(', ')} failed:\n${said || err.message}`);
+  }
+  writeFileSync(join(tmp, '.built'), '');
+  rmSync(out, { recursive: true, force: true });
+  renameSync(tmp, out);
+  return out;
+}
