@@ -24,6 +24,7 @@
 #include "metaffi.h"
 
 #define INLINE_ARGS 16
+#define FOREIGN_FN_ASKED 4
 #define MAX_SAFE_INT 9007199254740991LL
 #define HOST_ERROR_SLOTS 64
 
@@ -1753,7 +1754,7 @@ static void finish_call(napi_env env, arena *ar, metaffi_mark mark)
 static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 {
 	napi_value inline_argv[INLINE_ARGS];
-	size_t argc = INLINE_ARGS;
+	size_t argc = FOREIGN_FN_ASKED; /* V8 fills every slot asked for: ask for few first */
 	box *b;
 	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&b);
 	if (!box_alive(b)) {
@@ -1764,8 +1765,8 @@ static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	napi_value *argv = inline_argv;
-	if (argc > INLINE_ARGS) {
-		argv = arena_alloc(ar, argc * sizeof(napi_value));
+	if (argc > FOREIGN_FN_ASKED) {
+		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
 		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	}
 	cdt *params = arena_alloc(ar, (argc ? argc : 1) * sizeof(cdt));
@@ -1867,10 +1868,13 @@ static void type_list_text(const metaffi_type_info *t, size_t n, char *out, size
 	}
 }
 
-static napi_value entity_call(napi_env env, napi_callback_info info)
+/* `asked`: how many arguments to fetch at first. V8 writes every slot asked for (undefined
+ * past the real count), so the entity's function asks for its declared count (see
+ * entity_callback); argc still reports the real count. */
+static napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 {
 	napi_value inline_argv[INLINE_ARGS];
-	size_t argc = INLINE_ARGS;
+	size_t argc = asked;
 	entity *e;
 	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
 	runtime_slot *s = &g_rt[e->runtime];
@@ -1891,8 +1895,8 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	napi_value *argv = inline_argv;
-	if (argc > INLINE_ARGS) {
-		argv = arena_alloc(ar, argc * sizeof(napi_value));
+	if (argc > asked) {
+		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
 		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	}
 	cdt inline_cdts[INLINE_ARGS];
@@ -1942,6 +1946,26 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 	}
 	finish_call(env, ar, mark);
 	return result;
+}
+
+static napi_value entity_call_0(napi_env env, napi_callback_info info) { return entity_call(env, info, 0); }
+static napi_value entity_call_1(napi_env env, napi_callback_info info) { return entity_call(env, info, 1); }
+static napi_value entity_call_2(napi_env env, napi_callback_info info) { return entity_call(env, info, 2); }
+static napi_value entity_call_3(napi_env env, napi_callback_info info) { return entity_call(env, info, 3); }
+static napi_value entity_call_4(napi_env env, napi_callback_info info) { return entity_call(env, info, 4); }
+static napi_value entity_call_n(napi_env env, napi_callback_info info) { return entity_call(env, info, INLINE_ARGS); }
+
+/* The function for an entity of np parameters: it fetches exactly np arguments. */
+static napi_callback entity_callback(size_t np)
+{
+	switch (np) {
+	case 0: return entity_call_0;
+	case 1: return entity_call_1;
+	case 2: return entity_call_2;
+	case 3: return entity_call_3;
+	case 4: return entity_call_4;
+	default: return entity_call_n;
+	}
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -2262,7 +2286,7 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		e->generation = s->generation;
 		e->plugin = s->plugin;
 		const char *short_name = e->name;
-		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_call, e, &fn);
+		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_callback(e->np), e, &fn);
 		napi_wrap(env, fn, e, entity_finalize, NULL, NULL);
 		e->next = s->entities;
 		s->entities = e;
