@@ -201,9 +201,6 @@ static napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn
 static napi_ref g_object_proto;
 static napi_threadsafe_function g_tsfn;
 
-static const napi_type_tag TAG_HANDLE = {0x6d65746166666948ULL, 0x616e646c65000001ULL};
-static const napi_type_tag TAG_FOREIGN_FN = {0x6d65746166666946ULL, 0x756e6374696f6e02ULL};
-static const napi_type_tag TAG_HOST = {0x6d65746166666948ULL, 0x6f73740000000003ULL};
 
 /* Errors thrown by JS callbacks, kept until the outermost foreign call returns so the
  * original exception can be handed back to the JS caller. */
@@ -216,10 +213,105 @@ static const metaffi_core g_core;
 static int on_js_thread(void) { return pthread_equal(pthread_self(), g_js_thread); }
 
 /* ------------------------------------------------------------------------------------ */
+/* What the core wraps. Every struct the core attaches to a JS object with napi_wrap starts
+ * with a kind word, and is listed in a set of live pointers while it is attached, so one
+ * napi_unwrap tells whether an object is ours and what it is. The set matters because
+ * napi_unwrap also succeeds on objects wrapped by other addons (or on the core's entity
+ * functions), whose pointers must never be read as ours. JS thread only.               */
+
+enum { WRAP_BOX = 0x626f7831, WRAP_HOST = 0x686f7374 };
+
+typedef struct {
+	void **slots; /* NULL = empty, LIVE_GONE = removed */
+	size_t cap;   /* a power of two */
+	size_t used;  /* live and removed slots */
+	size_t live;
+} live_set;
+
+static live_set g_live;
+static char g_live_gone_mark;
+#define LIVE_GONE ((void *)&g_live_gone_mark)
+
+static size_t live_hash(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
+}
+
+static int live_has(const void *p)
+{
+	if (!g_live.cap) return 0;
+	size_t i = live_hash(p, g_live.cap);
+	for (;;) {
+		void *s = g_live.slots[i];
+		if (s == p) return 1;
+		if (!s) return 0;
+		i = (i + 1) & (g_live.cap - 1);
+	}
+}
+
+static int live_add(void *p)
+{
+	if ((g_live.used + 1) * 2 > g_live.cap) {
+		size_t cap = g_live.cap ? g_live.cap : 256;
+		while ((g_live.live + 1) * 4 > cap) cap *= 2; /* rehash to at most 1/4 full */
+		void **slots = calloc(cap, sizeof(void *));
+		if (!slots) return -1;
+		for (size_t i = 0; i < g_live.cap; i++) {
+			void *q = g_live.slots[i];
+			if (!q || q == LIVE_GONE) continue;
+			size_t j = live_hash(q, cap);
+			while (slots[j]) j = (j + 1) & (cap - 1);
+			slots[j] = q;
+		}
+		free(g_live.slots);
+		g_live.slots = slots;
+		g_live.cap = cap;
+		g_live.used = g_live.live;
+	}
+	size_t i = live_hash(p, g_live.cap);
+	while (g_live.slots[i] && g_live.slots[i] != LIVE_GONE) i = (i + 1) & (g_live.cap - 1);
+	if (!g_live.slots[i]) g_live.used++;
+	g_live.slots[i] = p;
+	g_live.live++;
+	return 0;
+}
+
+static void live_remove(const void *p)
+{
+	if (!g_live.cap) return;
+	size_t i = live_hash(p, g_live.cap);
+	for (;;) {
+		void *s = g_live.slots[i];
+		if (!s) return;
+		if (s == p) {
+			g_live.slots[i] = LIVE_GONE;
+			g_live.live--;
+			return;
+		}
+		i = (i + 1) & (g_live.cap - 1);
+	}
+}
+
+/* The core's struct attached to a JS value (its kind word is the first member), or NULL for
+ * anything else: primitives, plain objects, objects wrapped by other addons. */
+static void *core_wrapped(napi_env env, napi_value v, uint32_t *kind)
+{
+	void *p = NULL;
+	if (napi_unwrap(env, v, &p) != napi_ok || !p || !live_has(p)) return NULL;
+	*kind = *(const uint32_t *)p;
+	return p;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* Boxes: one foreign reference owned by a JS object (MetaFFIHandle or a JS function that
  * calls a foreign callable). Linked per runtime so releasing a runtime drops them all.    */
 
 struct box {
+	uint32_t kind; /* WRAP_BOX */
 	void *val;
 	uint32_t runtime;
 	uint32_t generation;
@@ -340,6 +432,7 @@ static void defer_drain(void)
  * foreign references; while it is above zero the napi reference is strong.              */
 
 typedef struct {
+	uint32_t kind; /* WRAP_HOST */
 	napi_ref ref;
 	atomic_int count;
 	int strong;
@@ -359,6 +452,7 @@ static void host_rec_finalize(napi_env env, void *data, void *hint)
 {
 	(void)hint;
 	host_rec *r = data;
+	live_remove(r);
 	if (r->ref) napi_delete_reference(env, r->ref);
 	types_free(r->params, r->np);
 	types_free(r->rets, r->nr);
@@ -395,23 +489,18 @@ static void host_release(host_rec *r)
 	}
 }
 
-/* The record of a JS object or function, created on first use. NULL with a pending
- * exception when the object cannot carry one. */
-static host_rec *host_rec_of(napi_env env, napi_value obj)
+/* A new record for a JS object or function that carries none yet. */
+static host_rec *host_rec_new(napi_env env, napi_value obj)
 {
-	bool tagged = false;
-	napi_check_object_type_tag(env, obj, &TAG_HOST, &tagged);
-	if (tagged) {
-		void *r = NULL;
-		napi_unwrap(env, obj, &r);
-		return r;
-	}
 	host_rec *r = calloc(1, sizeof(host_rec));
-	if (!r) {
+	if (!r || live_add(r)) {
+		free(r);
 		napi_throw_error(env, NULL, "out of memory");
 		return NULL;
 	}
+	r->kind = WRAP_HOST;
 	if (napi_wrap(env, obj, r, host_rec_finalize, NULL, &r->ref) != napi_ok) {
+		live_remove(r);
 		free(r);
 		bool pending = false;
 		napi_is_exception_pending(env, &pending);
@@ -421,8 +510,22 @@ static host_rec *host_rec_of(napi_env env, napi_value obj)
 			                      "already wrapped by another native addon");
 		return NULL;
 	}
-	napi_type_tag_object(env, obj, &TAG_HOST);
 	return r;
+}
+
+/* The record of a JS object or function, created on first use. NULL with a pending
+ * exception when the object cannot carry one. */
+static host_rec *host_rec_of(napi_env env, napi_value obj)
+{
+	void *p = NULL;
+	if (napi_unwrap(env, obj, &p) == napi_ok) {
+		if (p && live_has(p) && *(const uint32_t *)p == WRAP_HOST) return p;
+		napi_throw_type_error(env, NULL,
+		                      "this object cannot be passed to a foreign runtime: it is "
+		                      "already wrapped by another native addon");
+		return NULL;
+	}
+	return host_rec_new(env, obj);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -498,8 +601,8 @@ static void describe_js(napi_env env, napi_value v, char *out, size_t size)
 	default: {
 		bool arr = false;
 		napi_is_array(env, v, &arr);
-		bool handle = false;
-		napi_check_object_type_tag(env, v, &TAG_HANDLE, &handle);
+		uint32_t kind = 0;
+		int handle = core_wrapped(env, v, &kind) && kind == WRAP_BOX;
 		snprintf(out, size, "%s", arr ? "array" : handle ? "MetaFFIHandle" : "object");
 		return;
 	}
@@ -950,8 +1053,8 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 		out->v.packed.len = len;
 		return 0;
 	}
-	napi_check_object_type_tag(c->env, v, &TAG_HANDLE, &flag);
-	if (flag) return js_ref_to_cdt(c, v, out, 0);
+	uint32_t kind = 0;
+	if (core_wrapped(c->env, v, &kind)) return js_ref_to_cdt(c, v, out, 0);
 	/* Plain objects become maps with string keys; Map instances maps of any keys. */
 	napi_value proto, object_proto;
 	napi_get_prototype(c->env, v, &proto);
@@ -1021,29 +1124,39 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
  * other JS object or function is lent as a host reference. */
 static int js_ref_to_cdt(conv *c, napi_value v, cdt *out, int want_callable)
 {
-	bool tagged = false;
-	napi_check_object_type_tag(c->env, v, &TAG_HANDLE, &tagged);
-	if (!tagged) napi_check_object_type_tag(c->env, v, &TAG_FOREIGN_FN, &tagged);
-	if (tagged) {
-		box *b = NULL;
-		napi_unwrap(c->env, v, (void **)&b);
-		if (!b || !box_alive(b)) {
+	void *p = NULL;
+	host_rec *r;
+	if (napi_unwrap(c->env, v, &p) != napi_ok) {
+		r = host_rec_new(c->env, v); /* first time this object crosses */
+		if (!r) return -2;
+	} else if (p && live_has(p) && *(const uint32_t *)p == WRAP_BOX) {
+		box *b = p;
+		if (!box_alive(b)) {
 			snprintf(c->msg, sizeof c->msg,
 			         "the %s was released%s; it can no longer be used",
-			         b && b->is_callable ? "foreign function" : "handle",
-			         b && !b->released ? " together with its runtime" : "");
+			         b->is_callable ? "foreign function" : "handle",
+			         !b->released ? " together with its runtime" : "");
 			return -1;
 		}
 		out->type = b->is_callable ? MT_CALLABLE : MT_HANDLE;
 		out->v.ref.val = b->val;
 		out->v.ref.runtime = b->runtime;
 		return 0;
+	} else if (p && live_has(p) && *(const uint32_t *)p == WRAP_HOST) {
+		r = p;
+	} else {
+		napi_throw_type_error(c->env, NULL,
+		                      "this object cannot be passed to a foreign runtime: it is "
+		                      "already wrapped by another native addon");
+		return -2;
 	}
-	host_rec *r = host_rec_of(c->env, v);
-	if (!r) return -2;
-	napi_valuetype t;
-	napi_typeof(c->env, v, &t);
-	out->type = (t == napi_function || want_callable) ? MT_CALLABLE : MT_HANDLE;
+	if (want_callable) {
+		out->type = MT_CALLABLE;
+	} else {
+		napi_valuetype t;
+		napi_typeof(c->env, v, &t);
+		out->type = t == napi_function ? MT_CALLABLE : MT_HANDLE;
+	}
 	out->v.ref.val = r;
 	out->v.ref.runtime = RT_HOST;
 	return 0;
@@ -1692,6 +1805,7 @@ static void box_finalize(napi_env env, void *data, void *hint)
 	(void)env;
 	(void)hint;
 	box *b = data;
+	live_remove(b);
 	if (!b->released) {
 		box_unlink(b);
 		if (!g_shutting_down) defer_push(DEFER_RELEASE, b->runtime, b->generation, b->val);
@@ -1704,7 +1818,12 @@ static napi_value foreign_fn_call(napi_env env, napi_callback_info info);
 static napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable)
 {
 	box *b = malloc(sizeof(box));
-	if (!b) return NULL;
+	if (!b || live_add(b)) {
+		free(b);
+		g_core.release(runtime, val);
+		return NULL;
+	}
+	b->kind = WRAP_BOX;
 	b->val = val;
 	b->runtime = runtime;
 	b->generation = g_rt[runtime].generation;
@@ -1720,11 +1839,11 @@ static napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int
 		st = napi_new_instance(env, ctor, 0, NULL, &obj);
 	}
 	if (st != napi_ok || napi_wrap(env, obj, b, box_finalize, NULL, NULL) != napi_ok) {
+		live_remove(b);
 		free(b);
 		g_core.release(runtime, val);
 		return NULL;
 	}
-	napi_type_tag_object(env, obj, is_callable ? &TAG_FOREIGN_FN : &TAG_HANDLE);
 	box_link(b);
 	return obj;
 }
@@ -2310,13 +2429,9 @@ oom:
 
 static box *box_of_handle(napi_env env, napi_value v)
 {
-	bool tagged = false;
-	napi_check_object_type_tag(env, v, &TAG_HANDLE, &tagged);
-	if (!tagged) napi_check_object_type_tag(env, v, &TAG_FOREIGN_FN, &tagged);
-	if (!tagged) return NULL;
-	box *b = NULL;
-	napi_unwrap(env, v, (void **)&b);
-	return b;
+	uint32_t kind = 0;
+	box *b = core_wrapped(env, v, &kind);
+	return b && kind == WRAP_BOX ? b : NULL;
 }
 
 /* releaseHandle(handle): drop the foreign reference now; idempotent. */

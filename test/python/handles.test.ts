@@ -110,3 +110,45 @@ describe('python3 references through callbacks', () => {
     assert.equal(isAlive(key), false);
   });
 });
+
+describe('python3 objects the core wraps, and objects it does not', () => {
+  const echoH = guest.loadEntity('callable=echo', [H], [H]);
+  const echoA = guest.loadEntity('callable=echo', [T.metaffi_any_type], [T.metaffi_any_type]);
+  const twice = guest.loadEntity('callable=call_twice', [T.metaffi_callable_type, T.metaffi_any_type], [T.metaffi_any_type]);
+  const isSame = guest.loadEntity('callable=is_same', [H, H], [T.metaffi_bool_type]);
+
+  it('a function the core wrapped for another purpose (a loaded entity) is not taken for a handle or callable', () => {
+    // napi_unwrap succeeds on it, but its pointer is no handle of ours: a TypeError, no crash.
+    const mul = guest.loadEntity('callable=multiply', [I64, I64], [I64]);
+    assert.throws(() => echoH(mul), { name: 'TypeError', message: /already wrapped by another native addon/ });
+    assert.throws(() => twice(mul, 1), { name: 'TypeError', message: /already wrapped by another native addon/ });
+    assert.throws(() => echoA(mul), { name: 'TypeError', message: /already wrapped by another native addon/ });
+    assert.equal(mul(6, 7), 42); // the entity itself still works
+  });
+
+  it('a handle, a foreign function and a lent JS object each come back as what they are', () => {
+    const p = newPoint(1, 2) as MetaFFIHandle;
+    assert.equal(isSame(p, echoH(p)), true);
+    const makeAdder = guest.loadEntity('callable=make_adder', [I64], [T.metaffi_callable_type]);
+    const add2 = makeAdder(2) as (x: number) => number;
+    assert.equal(twice(add2, 1), 5);
+    const obj = { a: 1 };
+    assert.equal(echoH(obj), obj);
+    assert.equal(echoH(obj), obj); // the second crossing reuses the object's record
+    const fn = (x: number) => x * 2;
+    assert.equal(twice(fn, 3), 12);
+    assert.equal(twice(fn, 4), 16);
+    assert.equal(echoA(fn), fn);
+  });
+
+  it('many short-lived JS objects and functions lent to Python are all collected', async () => {
+    for (let i = 0; i < 20000; i++) {
+      const o = { i };
+      assert.equal(echoH(o), o);
+      assert.equal(twice((x: number) => x + i, 0), 2 * i);
+    }
+    await collectGarbage();
+    const o = { last: true };
+    assert.equal(echoH(o), o); // the core's set of live records stays consistent after collection
+  });
+});
