@@ -70,7 +70,7 @@ static chunk *chunk_new(size_t size)
 	return c;
 }
 
-static __thread arena *tls_arena;
+static __thread arena *tls_arena __attribute__((tls_model("initial-exec")));
 
 static arena *thread_arena(void)
 {
@@ -180,7 +180,6 @@ typedef struct {
 
 static runtime_slot g_rt[RT_COUNT];
 static napi_env g_env;
-static pthread_t g_js_thread;
 static int g_shutting_down;
 static atomic_int g_depth; /* foreign calls in progress on the JS thread */
 
@@ -210,7 +209,11 @@ static int g_host_errors_kept;
 
 static const metaffi_core g_core;
 
-static int on_js_thread(void) { return pthread_equal(pthread_self(), g_js_thread); }
+/* Set once, on the JS thread, by module_init: a thread-local flag is one load where
+ * pthread_self/pthread_equal is a call (initial-exec: the addon is small and loaded once). */
+static __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
+
+static int on_js_thread(void) { return tls_is_js_thread; }
 
 /* ------------------------------------------------------------------------------------ */
 /* What the core wraps. Every struct the core attaches to a JS object with napi_wrap starts
@@ -2550,7 +2553,7 @@ static napi_value module_init(napi_env env, napi_value exports)
 		return NULL;
 	}
 	g_env = env;
-	g_js_thread = pthread_self();
+	tls_is_js_thread = 1;
 	napi_value name;
 	napi_create_string_utf8(env, "metaffi-deferred", NAPI_AUTO_LENGTH, &name);
 	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, tsfn_call_js,

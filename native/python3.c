@@ -29,8 +29,10 @@ static inline PyObject *Py_NewRef(PyObject *o)
 #define INLINE_ARGS 16
 
 static const metaffi_core *core;
-static pthread_t g_js_thread;
 static PyThreadState *g_js_tstate; /* the JS thread's thread state */
+/* Set on the JS thread only (where g_js_tstate belongs): a thread-local flag instead of
+ * pthread_self/pthread_equal on every call; initial-exec, so reading it is one load. */
+static __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
 static int g_active;
 static PyObject *g_helper;         /* the helper module */
 static PyObject *g_load_module, *g_resolve, *g_format_exception;
@@ -49,7 +51,7 @@ typedef struct {
 static gil_t gil_enter(void)
 {
 	gil_t g;
-	if (g_js_tstate && pthread_equal(pthread_self(), g_js_thread)) {
+	if (tls_is_js_thread && g_js_tstate) {
 		PyEval_RestoreThread(g_js_tstate);
 		g.js = 1;
 	} else {
@@ -817,13 +819,13 @@ static int py_load_runtime(const metaffi_core *c, const char *config, metaffi_er
 			set_error(err, "MetaFFIError", msg);
 			return -1;
 		}
-		g_js_thread = pthread_self();
+		tls_is_js_thread = 1;
 		g_js_tstate = PyEval_SaveThread();
 	} else if (!g_js_tstate) {
 		/* Initialized by someone else in this process: adopt a thread state for this thread. */
 		PyGILState_STATE s = PyGILState_Ensure();
 		(void)s;
-		g_js_thread = pthread_self();
+		tls_is_js_thread = 1;
 		g_js_tstate = PyEval_SaveThread();
 	}
 	gil_t g = gil_enter();
