@@ -75,3 +75,28 @@ describe('python3 bad input is a clear error', () => {
     assert.equal(mul(2, 3), 6);
   });
 });
+
+describe('python3 foreign stacks', () => {
+  const stacks = runtime.loadModule(fixture('python', 'stacks.py'));
+  const fail = stacks.loadEntity('callable=fail', [T.metaffi_int64_type, T.metaffi_string8_type], null);
+  const expected = stacks.loadEntity('callable=expected', [T.metaffi_int64_type, T.metaffi_string8_type], [T.metaffi_string8_type]);
+  for (const kind of ['value', 'empty', 'main', 'syntax', 'notes', 'unicode', 'other']) {
+    for (const depth of [0, 3]) {
+      it(`are the traceback Python prints: ${kind}, ${depth} frames deep`, () => {
+        const want = expected(depth, kind) as string;
+        assert.match(want, /^Traceback \(most recent call last\):\n {2}File ".*stacks\.py", line \d+, in fail\n/);
+        assert.throws(() => fail(depth, kind), (e: unknown) => {
+          assert.ok(e instanceof MetaFFIError);
+          assert.equal(e.foreignStack, want);
+          const last = want.trimEnd().split('\n').at(-1)!;
+          if (kind === 'value') assert.equal(last, 'ValueError: deep failure');
+          if (kind === 'empty') assert.equal(last, 'KeyError');
+          if (kind === 'main') assert.equal(last, 'Odd: from main');
+          if (kind === 'unicode') assert.equal(last, 'ValueError: caf\u00e9 \u2603');
+          assert.equal((want.match(/in _inner\n/g) ?? []).length, depth + 1);
+          return true;
+        });
+      });
+    }
+  }
+});
