@@ -197,6 +197,7 @@ static void depth_leave(void)
 }
 
 static napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
+static napi_ref g_error_details_fn; /* errorDetails(runtime, type, message, stack, cause) */
 static napi_ref g_object_proto;
 static napi_threadsafe_function g_tsfn;
 
@@ -1435,23 +1436,43 @@ static void throw_metaffi_error(napi_env env, const char *runtime, const metaffi
 	else if (type) snprintf(msg, sizeof msg, "%s: %s", type, text);
 	else snprintf(msg, sizeof msg, "%s", text);
 	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &args[0]);
-	napi_create_object(env, &details);
-	napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &s);
-	napi_set_named_property(env, details, "runtime", s);
-	if (type) {
-		napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, details, "foreignType", s);
-	}
-	napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s);
-	napi_set_named_property(env, details, "foreignMessage", s);
-	if (err->stack) {
-		napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, details, "foreignStack", s);
-	}
+	napi_value cause = NULL;
 	if (err->host_error && g_host_errors[err->host_error % HOST_ERROR_SLOTS] &&
-	    g_host_error_seq - err->host_error < HOST_ERROR_SLOTS) {
-		napi_value cause;
+	    g_host_error_seq - err->host_error < HOST_ERROR_SLOTS)
 		napi_get_reference_value(env, g_host_errors[err->host_error % HOST_ERROR_SLOTS], &cause);
+	if (g_error_details_fn) {
+		/* one call with positional values instead of an object filled through Node-API */
+		napi_value fn, global, undef, fargs[5];
+		napi_get_undefined(env, &undef);
+		napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &fargs[0]);
+		fargs[1] = undef;
+		if (type) napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &fargs[1]);
+		napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &fargs[2]);
+		fargs[3] = undef;
+		if (err->stack) napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &fargs[3]);
+		fargs[4] = cause ? cause : undef;
+		napi_get_reference_value(env, g_error_details_fn, &fn);
+		napi_get_global(env, &global);
+		if (napi_call_function(env, global, fn, 5, fargs, &details) != napi_ok) {
+			napi_value ignored;
+			napi_get_and_clear_last_exception(env, &ignored);
+			napi_throw_error(env, NULL, msg);
+			return;
+		}
+	} else {
+		napi_create_object(env, &details);
+		napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &s);
+		napi_set_named_property(env, details, "runtime", s);
+		if (type) {
+			napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &s);
+			napi_set_named_property(env, details, "foreignType", s);
+		}
+		napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s);
+		napi_set_named_property(env, details, "foreignMessage", s);
+		if (err->stack) {
+			napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &s);
+			napi_set_named_property(env, details, "foreignStack", s);
+		}
 		if (cause) napi_set_named_property(env, details, "cause", cause);
 	}
 	args[1] = details;
@@ -2125,7 +2146,7 @@ static int slot_of(napi_env env, napi_value v, runtime_slot **out, uint32_t *rt)
 	return 0;
 }
 
-/* init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap }) */
+/* init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap, errorDetails? }) */
 static napi_value n_init(napi_env env, napi_callback_info info)
 {
 	size_t argc = 1;
@@ -2140,6 +2161,11 @@ static napi_value n_init(napi_env env, napi_callback_info info)
 		if (napi_get_named_property(env, opts, fields[i].name, &v) != napi_ok) return NULL;
 		napi_create_reference(env, v, 1, fields[i].ref);
 	}
+	/* optional: without it the details of errors are filled property by property */
+	napi_valuetype vt = napi_undefined;
+	if (!g_error_details_fn && napi_get_named_property(env, opts, "errorDetails", &v) == napi_ok &&
+	    napi_typeof(env, v, &vt) == napi_ok && vt == napi_function)
+		napi_create_reference(env, v, 1, &g_error_details_fn);
 	if (!g_object_proto) {
 		napi_value global;
 		napi_get_global(env, &global);

@@ -100,3 +100,27 @@ describe('python3 foreign stacks', () => {
     }
   }
 });
+
+describe('python3 foreign errors in JS', () => {
+  it('carry every field, and their JS stack starts at the caller of the foreign function', () => {
+    const raise = guest.loadEntity('callable=raise_value_error', [T.metaffi_string8_type], null);
+    function callerOfPython(): void {
+      raise('boom');
+    }
+    assert.throws(callerOfPython, (e: unknown) => {
+      assert.ok(e instanceof MetaFFIError);
+      assert.equal(Object.getPrototypeOf(e), MetaFFIError.prototype);
+      assert.equal(e.name, 'MetaFFIError');
+      assert.equal(e.message, 'ValueError: boom');
+      assert.equal(e.runtime, 'python3');
+      assert.equal(e.foreignType, 'ValueError');
+      assert.equal(e.foreignMessage, 'boom');
+      assert.match(e.foreignStack ?? '', /in raise_value_error\n/);
+      assert.equal(e.cause, undefined);
+      assert.ok(!('cause' in e));
+      const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at '));
+      assert.match(frames[0] ?? '', /callerOfPython/);
+      return true;
+    });
+  });
+});
