@@ -1965,6 +1965,16 @@ struct module_rec {
 	module_rec *next;
 };
 
+/* The JS function last passed to a callable parameter and its host record: passing the same
+ * function again (the usual case) costs a weak-reference read and a comparison instead of
+ * napi_unwrap. The reference is weak, so the cache keeps nothing alive; while it still
+ * yields the function, the function's record (freed only when the function is collected)
+ * is valid. */
+typedef struct {
+	napi_ref fn;
+	host_rec *rec;
+} fn_cache;
+
 struct entity {
 	entity *next;
 	uint32_t runtime;
@@ -1976,6 +1986,7 @@ struct entity {
 	metaffi_type_info *params, *rets;
 	char *name;
 	int keep_packed; /* a declared return type asks for typed arrays */
+	fn_cache *fn_cache; /* per parameter, for callable parameters; NULL when there are none */
 };
 
 static void entity_destroy(entity *e)
@@ -1987,6 +1998,11 @@ static void entity_destroy(entity *e)
 	if (e->pent && s->loaded && s->generation == e->generation) e->plugin->free_entity(e->pent);
 	types_free(e->params, e->np);
 	types_free(e->rets, e->nr);
+	if (e->fn_cache) {
+		for (size_t i = 0; i < e->np; i++)
+			if (e->fn_cache[i].fn) napi_delete_reference(g_env, e->fn_cache[i].fn);
+		free(e->fn_cache);
+	}
 	free(e->name);
 	free(e);
 }
@@ -2051,9 +2067,28 @@ static napi_value entity_call(napi_env env, napi_callback_info info, size_t aske
 	c.str_type = e->plugin->preferred_string;
 	for (size_t i = 0; i < e->np; i++) {
 		const metaffi_type_info *ti = &e->params[i];
+		fn_cache *fc = e->fn_cache && ti->type == MT_CALLABLE ? &e->fn_cache[i] : NULL;
+		if (fc && fc->fn) {
+			napi_value last = NULL;
+			bool same = false;
+			napi_get_reference_value(env, fc->fn, &last);
+			if (last) napi_strict_equals(env, last, argv[i], &same);
+			if (same) {
+				cd[i].type = MT_CALLABLE;
+				cd[i].v.ref.val = fc->rec;
+				cd[i].v.ref.runtime = RT_HOST;
+				continue;
+			}
+		}
 		int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
 		c.where[0] = 0;
 		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
+		if (!rc && fc && cd[i].type == MT_CALLABLE && cd[i].v.ref.runtime == RT_HOST) {
+			if (fc->fn) napi_delete_reference(env, fc->fn);
+			fc->fn = NULL;
+			if (napi_create_reference(env, argv[i], 0, &fc->fn) == napi_ok) fc->rec = cd[i].v.ref.val;
+			else fc->fn = NULL;
+		}
 		if (rc) {
 			if (rc == -1) {
 				char msg[900];
@@ -2415,6 +2450,11 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 	if (read_types(env, a[3], &e->params, &e->np) || read_types(env, a[4], &e->rets, &e->nr)) goto oom;
 	for (size_t i = 0; i < e->nr; i++)
 		if (e->rets[i].type & MT_PACKED) e->keep_packed = 1;
+	for (size_t i = 0; i < e->np && !e->fn_cache; i++)
+		if (e->params[i].type == MT_CALLABLE) {
+			e->fn_cache = calloc(e->np, sizeof(fn_cache));
+			if (!e->fn_cache) goto oom;
+		}
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
@@ -2427,6 +2467,7 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		throw_metaffi_error(env, s->plugin->name, &err, ctx);
 		types_free(e->params, e->np);
 		types_free(e->rets, e->nr);
+		free(e->fn_cache);
 		free(e->name);
 		free(e);
 	} else {
@@ -2449,6 +2490,8 @@ oom:
 	free(strings);
 	free(items);
 	if (e) {
+		types_free(e->params, e->np);
+		types_free(e->rets, e->nr);
 		free(e->name);
 		free(e);
 	}

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIError, makeMetaFFICallable } from 'metaffi';
 import { fixture } from '../support/fixtures.js';
+import { collectGarbage } from '../support/gc.js';
 
 const runtime = new MetaFFIRuntime('python3');
 const guest = runtime.loadModule(fixture('python', 'guest.py'));
@@ -125,5 +126,43 @@ describe('python3 threads', () => {
     const later = ticks() as number;
     stop();
     assert.ok(later > first, `ticks went from ${first} to ${later}`);
+  });
+});
+
+describe('python3 callable parameters passed again and again', () => {
+  it('the same function, other functions in turn, and typed and untyped ones each get their own call', () => {
+    const twice = guest.loadEntity('callable=call_twice', [C, A], [A]);
+    const inc = (x: number) => x + 1;
+    const dbl = (x: number) => x * 2;
+    const typed = makeMetaFFICallable((x: number) => x + 100, [I64], [I64]);
+    for (let i = 0; i < 50; i++) {
+      assert.equal(twice(inc, i), i + 2);
+      assert.equal(twice(inc, i), i + 2);
+      assert.equal(twice(dbl, i), i * 4);
+      assert.equal(twice(typed, 3), 203);
+      assert.equal(twice((x: number) => x + i, 0), 2 * i);
+    }
+    // two entities with callable parameters do not share what they remember
+    const applyEach = guest.loadEntity('callable=apply_each', [C, T.metaffi_int64_array_type], [T.metaffi_int64_array_type]);
+    assert.deepEqual(applyEach(inc, [1, 2]), [2, 3]);
+    assert.equal(twice(dbl, 1), 4);
+    assert.deepEqual(applyEach(dbl, [1, 2]), [2, 4]);
+    assert.equal(twice(inc, 1), 3);
+  });
+
+  it('a function passed last is not kept alive by the core', async () => {
+    const twice = guest.loadEntity('callable=call_twice', [C, A], [A]);
+    let weak: WeakRef<object> | undefined;
+    (() => {
+      const fn = (x: number) => x + 10;
+      weak = new WeakRef(fn);
+      assert.equal(twice(fn, 1), 21);
+    })();
+    await collectGarbage();
+    await sleep(10);
+    await collectGarbage();
+    assert.equal(weak!.deref(), undefined);
+    // a new function after the last one was collected is converted afresh
+    assert.equal(twice((x: number) => x * 3, 1), 9);
   });
 });
