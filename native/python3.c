@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #include <pthread.h>
 #include <string.h>
@@ -324,6 +325,11 @@ typedef struct {
 static int cdt_to_py(const cdt *v, PyObject **out);
 static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err);
 
+#if PY_VERSION_HEX >= 0x03090000
+static PyObject *foreign_fn_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                       PyObject *kwnames);
+#endif
+
 static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val, int retain)
 {
 	foreign_ref *r = PyObject_New(foreign_ref, type);
@@ -331,6 +337,9 @@ static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val
 	r->runtime = runtime;
 	r->val = val;
 	r->vectorcall = NULL;
+#if PY_VERSION_HEX >= 0x03090000
+	if (type == g_foreign_fn_type) r->vectorcall = foreign_fn_vectorcall;
+#endif
 	if (retain) core->retain(runtime, val);
 	return (PyObject *)r;
 }
@@ -376,21 +385,15 @@ static PyObject *foreign_ref_repr(PyObject *self)
 	                            Py_TYPE(self) == g_foreign_fn_type ? "function" : "object", r->val);
 }
 
-static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwargs)
+/* Python calls a callable of another runtime with n positional arguments. */
+static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssize_t n)
 {
-	foreign_ref *r = (foreign_ref *)self;
-	if (kwargs && PyDict_Size(kwargs) > 0) {
-		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
-		             runtime_label(r->runtime));
-		return NULL;
-	}
-	Py_ssize_t n = PyTuple_GET_SIZE(args);
 	metaffi_mark mark = core->arena_mark();
 	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 	metaffi_error err = {0};
 	for (Py_ssize_t i = 0; i < n; i++) {
 		params[i].type = MT_NULL;
-		if (py_to_cdt_any(PyTuple_GET_ITEM(args, i), &params[i], &err)) {
+		if (py_to_cdt_any(args[i], &params[i], &err)) {
 			PyErr_Format(PyExc_TypeError, "argument %zd: %s", i + 1, err.message);
 			for (Py_ssize_t j = 0; j <= i; j++) release_refs(&params[j]);
 			core->arena_reset(mark);
@@ -426,7 +429,44 @@ static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwarg
 	return result;
 }
 
+static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	if (kwargs && PyDict_Size(kwargs) > 0) {
+		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
+		             runtime_label(r->runtime));
+		return NULL;
+	}
+	return foreign_fn_invoke(r, &PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args));
+}
+
+#if PY_VERSION_HEX >= 0x03090000
+/* The same through vectorcall: no argument tuple per call. */
+static PyObject *foreign_fn_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                       PyObject *kwnames)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	if (kwnames && PyTuple_GET_SIZE(kwnames) > 0) {
+		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
+		             runtime_label(r->runtime));
+		return NULL;
+	}
+	return foreign_fn_invoke(r, args, PyVectorcall_NARGS(nargsf));
+}
+
+static PyMemberDef foreign_fn_members[] = {
+	{"__vectorcalloffset__", T_PYSSIZET, offsetof(foreign_ref, vectorcall), READONLY, NULL},
+	{NULL, 0, 0, 0, NULL},
+};
+#define FOREIGN_FN_FLAGS (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL)
+#else
+#define FOREIGN_FN_FLAGS Py_TPFLAGS_DEFAULT
+#endif
+
 static PyType_Slot foreign_fn_slots[] = {
+#if PY_VERSION_HEX >= 0x03090000
+	{Py_tp_members, foreign_fn_members},
+#endif
 	{Py_tp_dealloc, foreign_ref_dealloc},
 	{Py_tp_repr, foreign_ref_repr},
 	{Py_tp_call, foreign_fn_call},
@@ -442,7 +482,7 @@ static PyType_Slot foreign_obj_slots[] = {
 };
 
 static PyType_Spec foreign_fn_spec = {"metaffi.ForeignCallable", sizeof(foreign_ref), 0,
-                                      Py_TPFLAGS_DEFAULT, foreign_fn_slots};
+                                      FOREIGN_FN_FLAGS, foreign_fn_slots};
 static PyType_Spec foreign_obj_spec = {"metaffi.ForeignObject", sizeof(foreign_ref), 0,
                                        Py_TPFLAGS_DEFAULT, foreign_obj_slots};
 

@@ -166,3 +166,26 @@ describe('python3 callable parameters passed again and again', () => {
     assert.equal(twice((x: number) => x * 3, 1), 9);
   });
 });
+
+describe('python3 calling JS functions every way Python can', () => {
+  const callers = runtime.loadModule(fixture('python', 'callers.py'));
+  const direct = callers.loadEntity('callable=call_direct', [C, T.metaffi_any_array_type], [A]);
+  const throughType = callers.loadEntity('callable=call_through_type', [C, T.metaffi_any_array_type], [A]);
+  const withKeywords = callers.loadEntity('callable=call_with_keywords', [C], [S]);
+  const withEmptyKeywords = callers.loadEntity('callable=call_with_empty_keywords', [C], [A]);
+  const all = (...xs: number[]) => xs.reduce((a, x, i) => a + (i + 1) * x, 0) + xs.length * 1000000;
+
+  it('passes 0 to 20 positional arguments directly and through type.__call__', () => {
+    for (let n = 0; n <= 20; n++) {
+      const args = Array.from({ length: n }, (_, i) => i % 10);
+      const want = args.reduce((a, x, i) => a + (i + 1) * x, 0) + n * 1000000;
+      assert.equal(direct(all, args), want);
+      assert.equal(throughType(all, args), want);
+    }
+  });
+
+  it('rejects keyword arguments with a TypeError in Python, accepts an empty **{}', () => {
+    assert.match(withKeywords(all) as string, /^TypeError: JavaScript functions take positional arguments only/);
+    assert.equal(withEmptyKeywords((x: number) => x + 1), 6);
+  });
+});
