@@ -541,6 +541,7 @@ typedef struct {
 	uint64_t str_type;     /* encoding the receiving plugin prefers */
 	char where[160];       /* "[3][1]" path inside nested arrays, for messages */
 	char msg[512];         /* type error message */
+	box *last_box;         /* set by js_ref_to_cdt when the value was one of our boxes */
 } conv;
 
 static const char *type_base_name(uint64_t t)
@@ -1145,6 +1146,7 @@ static int js_ref_to_cdt(conv *c, napi_value v, cdt *out, int want_callable)
 		out->type = b->is_callable ? MT_CALLABLE : MT_HANDLE;
 		out->v.ref.val = b->val;
 		out->v.ref.runtime = b->runtime;
+		c->last_box = b;
 		return 0;
 	} else if (p && live_has(p) && *(const uint32_t *)p == WRAP_HOST) {
 		r = p;
@@ -1965,15 +1967,17 @@ struct module_rec {
 	module_rec *next;
 };
 
-/* The JS function last passed to a callable parameter and its host record: passing the same
- * function again (the usual case) costs a weak-reference read and a comparison instead of
+/* The JS object or function last passed to a handle or callable parameter and what it
+ * converted to: passing the same one again (the usual case: a method called on one object,
+ * a callback defined once) costs a weak-reference read and a comparison instead of
  * napi_unwrap. The reference is weak, so the cache keeps nothing alive; while it still
- * yields the function, the function's record (freed only when the function is collected)
- * is valid. */
+ * yields the object, the object's box or host record (freed only when the object is
+ * collected) is valid. A box can be released before that: it is checked on every hit. */
 typedef struct {
-	napi_ref fn;
-	host_rec *rec;
-} fn_cache;
+	napi_ref obj;
+	cdt value;
+	box *b; /* the box the value came from, or NULL for a host record */
+} ref_cache;
 
 struct entity {
 	entity *next;
@@ -1986,7 +1990,7 @@ struct entity {
 	metaffi_type_info *params, *rets;
 	char *name;
 	int keep_packed; /* a declared return type asks for typed arrays */
-	fn_cache *fn_cache; /* per parameter, for callable parameters; NULL when there are none */
+	ref_cache *ref_cache; /* per parameter, for handle and callable parameters; or NULL */
 };
 
 static void entity_destroy(entity *e)
@@ -1998,10 +2002,10 @@ static void entity_destroy(entity *e)
 	if (e->pent && s->loaded && s->generation == e->generation) e->plugin->free_entity(e->pent);
 	types_free(e->params, e->np);
 	types_free(e->rets, e->nr);
-	if (e->fn_cache) {
+	if (e->ref_cache) {
 		for (size_t i = 0; i < e->np; i++)
-			if (e->fn_cache[i].fn) napi_delete_reference(g_env, e->fn_cache[i].fn);
-		free(e->fn_cache);
+			if (e->ref_cache[i].obj) napi_delete_reference(g_env, e->ref_cache[i].obj);
+		free(e->ref_cache);
 	}
 	free(e->name);
 	free(e);
@@ -2067,27 +2071,28 @@ static napi_value entity_call(napi_env env, napi_callback_info info, size_t aske
 	c.str_type = e->plugin->preferred_string;
 	for (size_t i = 0; i < e->np; i++) {
 		const metaffi_type_info *ti = &e->params[i];
-		fn_cache *fc = e->fn_cache && ti->type == MT_CALLABLE ? &e->fn_cache[i] : NULL;
-		if (fc && fc->fn) {
+		ref_cache *cache = e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
+		                     ? &e->ref_cache[i] : NULL;
+		if (cache && cache->obj) {
 			napi_value last = NULL;
 			bool same = false;
-			napi_get_reference_value(env, fc->fn, &last);
+			napi_get_reference_value(env, cache->obj, &last);
 			if (last) napi_strict_equals(env, last, argv[i], &same);
-			if (same) {
-				cd[i].type = MT_CALLABLE;
-				cd[i].v.ref.val = fc->rec;
-				cd[i].v.ref.runtime = RT_HOST;
+			if (same && (!cache->b || box_alive(cache->b))) {
+				cd[i] = cache->value;
 				continue;
 			}
 		}
 		int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
 		c.where[0] = 0;
+		c.last_box = NULL;
 		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
-		if (!rc && fc && cd[i].type == MT_CALLABLE && cd[i].v.ref.runtime == RT_HOST) {
-			if (fc->fn) napi_delete_reference(env, fc->fn);
-			fc->fn = NULL;
-			if (napi_create_reference(env, argv[i], 0, &fc->fn) == napi_ok) fc->rec = cd[i].v.ref.val;
-			else fc->fn = NULL;
+		if (!rc && cache && (cd[i].type == MT_CALLABLE || cd[i].type == MT_HANDLE)) {
+			if (cache->obj) napi_delete_reference(env, cache->obj);
+			cache->obj = NULL;
+			if (napi_create_reference(env, argv[i], 0, &cache->obj) != napi_ok) cache->obj = NULL;
+			cache->value = cd[i];
+			cache->b = c.last_box;
 		}
 		if (rc) {
 			if (rc == -1) {
@@ -2450,10 +2455,10 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 	if (read_types(env, a[3], &e->params, &e->np) || read_types(env, a[4], &e->rets, &e->nr)) goto oom;
 	for (size_t i = 0; i < e->nr; i++)
 		if (e->rets[i].type & MT_PACKED) e->keep_packed = 1;
-	for (size_t i = 0; i < e->np && !e->fn_cache; i++)
-		if (e->params[i].type == MT_CALLABLE) {
-			e->fn_cache = calloc(e->np, sizeof(fn_cache));
-			if (!e->fn_cache) goto oom;
+	for (size_t i = 0; i < e->np && !e->ref_cache; i++)
+		if (e->params[i].type == MT_CALLABLE || e->params[i].type == MT_HANDLE) {
+			e->ref_cache = calloc(e->np, sizeof(ref_cache));
+			if (!e->ref_cache) goto oom;
 		}
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
@@ -2467,7 +2472,7 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		throw_metaffi_error(env, s->plugin->name, &err, ctx);
 		types_free(e->params, e->np);
 		types_free(e->rets, e->nr);
-		free(e->fn_cache);
+		free(e->ref_cache);
 		free(e->name);
 		free(e);
 	} else {

@@ -152,3 +152,45 @@ describe('python3 objects the core wraps, and objects it does not', () => {
     assert.equal(echoH(o), o); // the core's set of live records stays consistent after collection
   });
 });
+
+describe('python3 handle parameters passed again and again', () => {
+  const norm2 = guest.loadEntity('callable=Point.norm2,instance_required', [H], [F64]);
+
+  it('the same handle many times, then released: the next call is a TypeError', () => {
+    const p = newPoint(3, 4) as MetaFFIHandle;
+    for (let i = 0; i < 100; i++) assert.equal(norm2(p), 25);
+    const q = newPoint(1, 1) as MetaFFIHandle;
+    assert.equal(norm2(q), 2);
+    assert.equal(norm2(p), 25);
+    p.release();
+    assert.throws(() => norm2(p), { name: 'TypeError', message: /argument 1: the handle was released/ });
+    assert.equal(norm2(q), 2);
+    assert.throws(() => norm2(p), { name: 'TypeError', message: /argument 1: the handle was released/ });
+  });
+
+  it('a handle passed last is not kept alive by the core', async () => {
+    let key = 0;
+    let weak: WeakRef<object> | undefined;
+    (() => {
+      const p = newPoint(6, 8) as MetaFFIHandle;
+      weak = new WeakRef(p);
+      key = track(p) as number;
+      assert.equal(norm2(p), 100);
+    })();
+    await collectGarbage();
+    await collectGarbage();
+    assert.equal(weak!.deref(), undefined);
+    assert.equal(isAlive(key), false);
+    const r = newPoint(0, 2) as MetaFFIHandle;
+    assert.equal(norm2(r), 4);
+  });
+
+  it('the same lent JS object many times keeps its identity', () => {
+    const echoH = guest.loadEntity('callable=echo', [H], [H]);
+    const obj = { k: 1 };
+    for (let i = 0; i < 100; i++) assert.equal(echoH(obj), obj);
+    const other = { k: 2 };
+    assert.equal(echoH(other), other);
+    assert.equal(echoH(obj), obj);
+  });
+});
