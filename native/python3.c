@@ -804,6 +804,12 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaf
 		size_t w = packed_width(elem);
 		char *data = core->alloc((size_t)(n ? n : 1) * w);
 		for (Py_ssize_t i = 0; i < n && !rc; i++) {
+			/* exact floats (the usual list of float64) go straight into the buffer */
+			if (elem == MT_FLOAT64 && PyFloat_CheckExact(items[i])) {
+				double d = PyFloat_AS_DOUBLE(items[i]);
+				memcpy(data + (size_t)i * 8, &d, 8);
+				continue;
+			}
 			cdt one;
 			rc = py_to_cdt_typed(items[i], elem, 0, &one, err);
 			if (!rc) memcpy(data + (size_t)i * w, &one.v, w);
