@@ -24,6 +24,7 @@
 #include "metaffi.h"
 
 #define INLINE_ARGS 16
+#define FOREIGN_FN_ASKED 4
 #define MAX_SAFE_INT 9007199254740991LL
 #define HOST_ERROR_SLOTS 64
 
@@ -69,7 +70,7 @@ static chunk *chunk_new(size_t size)
 	return c;
 }
 
-static __thread arena *tls_arena;
+static __thread arena *tls_arena __attribute__((tls_model("initial-exec")));
 
 static arena *thread_arena(void)
 {
@@ -179,7 +180,6 @@ typedef struct {
 
 static runtime_slot g_rt[RT_COUNT];
 static napi_env g_env;
-static pthread_t g_js_thread;
 static int g_shutting_down;
 static atomic_int g_depth; /* foreign calls in progress on the JS thread */
 static atomic_uint g_outer_calls; /* outermost foreign calls the JS thread has started */
@@ -202,12 +202,10 @@ static void depth_leave(void)
 }
 
 static napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
+static napi_ref g_error_details_fn; /* errorDetails(runtime, type, message, stack, cause) */
 static napi_ref g_object_proto;
 static napi_threadsafe_function g_tsfn;
 
-static const napi_type_tag TAG_HANDLE = {0x6d65746166666948ULL, 0x616e646c65000001ULL};
-static const napi_type_tag TAG_FOREIGN_FN = {0x6d65746166666946ULL, 0x756e6374696f6e02ULL};
-static const napi_type_tag TAG_HOST = {0x6d65746166666948ULL, 0x6f73740000000003ULL};
 
 /* Errors thrown by JS callbacks, kept until the outermost foreign call returns so the
  * original exception can be handed back to the JS caller. */
@@ -217,13 +215,112 @@ static int g_host_errors_kept;
 
 static const metaffi_core g_core;
 
-static int on_js_thread(void) { return pthread_equal(pthread_self(), g_js_thread); }
+/* Set once, on the JS thread, by module_init: a thread-local flag is one load where
+ * pthread_self/pthread_equal is a call (initial-exec: the addon is small and loaded once). */
+static __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
+
+static int on_js_thread(void) { return tls_is_js_thread; }
+
+/* ------------------------------------------------------------------------------------ */
+/* What the core wraps. Every struct the core attaches to a JS object with napi_wrap starts
+ * with a kind word, and is listed in a set of live pointers while it is attached, so one
+ * napi_unwrap tells whether an object is ours and what it is. The set matters because
+ * napi_unwrap also succeeds on objects wrapped by other addons (or on the core's entity
+ * functions), whose pointers must never be read as ours. JS thread only.               */
+
+enum { WRAP_BOX = 0x626f7831, WRAP_HOST = 0x686f7374 };
+
+typedef struct {
+	void **slots; /* NULL = empty, LIVE_GONE = removed */
+	size_t cap;   /* a power of two */
+	size_t used;  /* live and removed slots */
+	size_t live;
+} live_set;
+
+static live_set g_live;
+static char g_live_gone_mark;
+#define LIVE_GONE ((void *)&g_live_gone_mark)
+
+static size_t live_hash(const void *p, size_t cap)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
+}
+
+static int live_has(const void *p)
+{
+	if (!g_live.cap) return 0;
+	size_t i = live_hash(p, g_live.cap);
+	for (;;) {
+		void *s = g_live.slots[i];
+		if (s == p) return 1;
+		if (!s) return 0;
+		i = (i + 1) & (g_live.cap - 1);
+	}
+}
+
+static int live_add(void *p)
+{
+	if ((g_live.used + 1) * 2 > g_live.cap) {
+		size_t cap = g_live.cap ? g_live.cap : 256;
+		while ((g_live.live + 1) * 4 > cap) cap *= 2; /* rehash to at most 1/4 full */
+		void **slots = calloc(cap, sizeof(void *));
+		if (!slots) return -1;
+		for (size_t i = 0; i < g_live.cap; i++) {
+			void *q = g_live.slots[i];
+			if (!q || q == LIVE_GONE) continue;
+			size_t j = live_hash(q, cap);
+			while (slots[j]) j = (j + 1) & (cap - 1);
+			slots[j] = q;
+		}
+		free(g_live.slots);
+		g_live.slots = slots;
+		g_live.cap = cap;
+		g_live.used = g_live.live;
+	}
+	size_t i = live_hash(p, g_live.cap);
+	while (g_live.slots[i] && g_live.slots[i] != LIVE_GONE) i = (i + 1) & (g_live.cap - 1);
+	if (!g_live.slots[i]) g_live.used++;
+	g_live.slots[i] = p;
+	g_live.live++;
+	return 0;
+}
+
+static void live_remove(const void *p)
+{
+	if (!g_live.cap) return;
+	size_t i = live_hash(p, g_live.cap);
+	for (;;) {
+		void *s = g_live.slots[i];
+		if (!s) return;
+		if (s == p) {
+			g_live.slots[i] = LIVE_GONE;
+			g_live.live--;
+			return;
+		}
+		i = (i + 1) & (g_live.cap - 1);
+	}
+}
+
+/* The core's struct attached to a JS value (its kind word is the first member), or NULL for
+ * anything else: primitives, plain objects, objects wrapped by other addons. */
+static void *core_wrapped(napi_env env, napi_value v, uint32_t *kind)
+{
+	void *p = NULL;
+	if (napi_unwrap(env, v, &p) != napi_ok || !p || !live_has(p)) return NULL;
+	*kind = *(const uint32_t *)p;
+	return p;
+}
 
 /* ------------------------------------------------------------------------------------ */
 /* Boxes: one foreign reference owned by a JS object (MetaFFIHandle or a JS function that
  * calls a foreign callable). Linked per runtime so releasing a runtime drops them all.    */
 
 struct box {
+	uint32_t kind; /* WRAP_BOX */
 	void *val;
 	uint32_t runtime;
 	uint32_t generation;
@@ -344,6 +441,7 @@ static void defer_drain(void)
  * foreign references; while it is above zero the napi reference is strong.              */
 
 typedef struct {
+	uint32_t kind; /* WRAP_HOST */
 	napi_ref ref;
 	atomic_int count;
 	int strong;
@@ -363,6 +461,7 @@ static void host_rec_finalize(napi_env env, void *data, void *hint)
 {
 	(void)hint;
 	host_rec *r = data;
+	live_remove(r);
 	if (r->ref) napi_delete_reference(env, r->ref);
 	types_free(r->params, r->np);
 	types_free(r->rets, r->nr);
@@ -399,23 +498,18 @@ static void host_release(host_rec *r)
 	}
 }
 
-/* The record of a JS object or function, created on first use. NULL with a pending
- * exception when the object cannot carry one. */
-static host_rec *host_rec_of(napi_env env, napi_value obj)
+/* A new record for a JS object or function that carries none yet. */
+static host_rec *host_rec_new(napi_env env, napi_value obj)
 {
-	bool tagged = false;
-	napi_check_object_type_tag(env, obj, &TAG_HOST, &tagged);
-	if (tagged) {
-		void *r = NULL;
-		napi_unwrap(env, obj, &r);
-		return r;
-	}
 	host_rec *r = calloc(1, sizeof(host_rec));
-	if (!r) {
+	if (!r || live_add(r)) {
+		free(r);
 		napi_throw_error(env, NULL, "out of memory");
 		return NULL;
 	}
+	r->kind = WRAP_HOST;
 	if (napi_wrap(env, obj, r, host_rec_finalize, NULL, &r->ref) != napi_ok) {
+		live_remove(r);
 		free(r);
 		bool pending = false;
 		napi_is_exception_pending(env, &pending);
@@ -425,8 +519,22 @@ static host_rec *host_rec_of(napi_env env, napi_value obj)
 			                      "already wrapped by another native addon");
 		return NULL;
 	}
-	napi_type_tag_object(env, obj, &TAG_HOST);
 	return r;
+}
+
+/* The record of a JS object or function, created on first use. NULL with a pending
+ * exception when the object cannot carry one. */
+static host_rec *host_rec_of(napi_env env, napi_value obj)
+{
+	void *p = NULL;
+	if (napi_unwrap(env, obj, &p) == napi_ok) {
+		if (p && live_has(p) && *(const uint32_t *)p == WRAP_HOST) return p;
+		napi_throw_type_error(env, NULL,
+		                      "this object cannot be passed to a foreign runtime: it is "
+		                      "already wrapped by another native addon");
+		return NULL;
+	}
+	return host_rec_new(env, obj);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -438,6 +546,7 @@ typedef struct {
 	uint64_t str_type;     /* encoding the receiving plugin prefers */
 	char where[160];       /* "[3][1]" path inside nested arrays, for messages */
 	char msg[512];         /* type error message */
+	box *last_box;         /* set by js_ref_to_cdt when the value was one of our boxes */
 } conv;
 
 static const char *type_base_name(uint64_t t)
@@ -502,8 +611,8 @@ static void describe_js(napi_env env, napi_value v, char *out, size_t size)
 	default: {
 		bool arr = false;
 		napi_is_array(env, v, &arr);
-		bool handle = false;
-		napi_check_object_type_tag(env, v, &TAG_HANDLE, &handle);
+		uint32_t kind = 0;
+		int handle = core_wrapped(env, v, &kind) && kind == WRAP_BOX;
 		snprintf(out, size, "%s", arr ? "array" : handle ? "MetaFFIHandle" : "object");
 		return;
 	}
@@ -954,8 +1063,8 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 		out->v.packed.len = len;
 		return 0;
 	}
-	napi_check_object_type_tag(c->env, v, &TAG_HANDLE, &flag);
-	if (flag) return js_ref_to_cdt(c, v, out, 0);
+	uint32_t kind = 0;
+	if (core_wrapped(c->env, v, &kind)) return js_ref_to_cdt(c, v, out, 0);
 	/* Plain objects become maps with string keys; Map instances maps of any keys. */
 	napi_value proto, object_proto;
 	napi_get_prototype(c->env, v, &proto);
@@ -1025,29 +1134,40 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
  * other JS object or function is lent as a host reference. */
 static int js_ref_to_cdt(conv *c, napi_value v, cdt *out, int want_callable)
 {
-	bool tagged = false;
-	napi_check_object_type_tag(c->env, v, &TAG_HANDLE, &tagged);
-	if (!tagged) napi_check_object_type_tag(c->env, v, &TAG_FOREIGN_FN, &tagged);
-	if (tagged) {
-		box *b = NULL;
-		napi_unwrap(c->env, v, (void **)&b);
-		if (!b || !box_alive(b)) {
+	void *p = NULL;
+	host_rec *r;
+	if (napi_unwrap(c->env, v, &p) != napi_ok) {
+		r = host_rec_new(c->env, v); /* first time this object crosses */
+		if (!r) return -2;
+	} else if (p && live_has(p) && *(const uint32_t *)p == WRAP_BOX) {
+		box *b = p;
+		if (!box_alive(b)) {
 			snprintf(c->msg, sizeof c->msg,
 			         "the %s was released%s; it can no longer be used",
-			         b && b->is_callable ? "foreign function" : "handle",
-			         b && !b->released ? " together with its runtime" : "");
+			         b->is_callable ? "foreign function" : "handle",
+			         !b->released ? " together with its runtime" : "");
 			return -1;
 		}
 		out->type = b->is_callable ? MT_CALLABLE : MT_HANDLE;
 		out->v.ref.val = b->val;
 		out->v.ref.runtime = b->runtime;
+		c->last_box = b;
 		return 0;
+	} else if (p && live_has(p) && *(const uint32_t *)p == WRAP_HOST) {
+		r = p;
+	} else {
+		napi_throw_type_error(c->env, NULL,
+		                      "this object cannot be passed to a foreign runtime: it is "
+		                      "already wrapped by another native addon");
+		return -2;
 	}
-	host_rec *r = host_rec_of(c->env, v);
-	if (!r) return -2;
-	napi_valuetype t;
-	napi_typeof(c->env, v, &t);
-	out->type = (t == napi_function || want_callable) ? MT_CALLABLE : MT_HANDLE;
+	if (want_callable) {
+		out->type = MT_CALLABLE;
+	} else {
+		napi_valuetype t;
+		napi_typeof(c->env, v, &t);
+		out->type = t == napi_function ? MT_CALLABLE : MT_HANDLE;
+	}
 	out->v.ref.val = r;
 	out->v.ref.runtime = RT_HOST;
 	return 0;
@@ -1323,23 +1443,43 @@ static void throw_metaffi_error(napi_env env, const char *runtime, const metaffi
 	else if (type) snprintf(msg, sizeof msg, "%s: %s", type, text);
 	else snprintf(msg, sizeof msg, "%s", text);
 	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &args[0]);
-	napi_create_object(env, &details);
-	napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &s);
-	napi_set_named_property(env, details, "runtime", s);
-	if (type) {
-		napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, details, "foreignType", s);
-	}
-	napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s);
-	napi_set_named_property(env, details, "foreignMessage", s);
-	if (err->stack) {
-		napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &s);
-		napi_set_named_property(env, details, "foreignStack", s);
-	}
+	napi_value cause = NULL;
 	if (err->host_error && g_host_errors[err->host_error % HOST_ERROR_SLOTS] &&
-	    g_host_error_seq - err->host_error < HOST_ERROR_SLOTS) {
-		napi_value cause;
+	    g_host_error_seq - err->host_error < HOST_ERROR_SLOTS)
 		napi_get_reference_value(env, g_host_errors[err->host_error % HOST_ERROR_SLOTS], &cause);
+	if (g_error_details_fn) {
+		/* one call with positional values instead of an object filled through Node-API */
+		napi_value fn, global, undef, fargs[5];
+		napi_get_undefined(env, &undef);
+		napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &fargs[0]);
+		fargs[1] = undef;
+		if (type) napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &fargs[1]);
+		napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &fargs[2]);
+		fargs[3] = undef;
+		if (err->stack) napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &fargs[3]);
+		fargs[4] = cause ? cause : undef;
+		napi_get_reference_value(env, g_error_details_fn, &fn);
+		napi_get_global(env, &global);
+		if (napi_call_function(env, global, fn, 5, fargs, &details) != napi_ok) {
+			napi_value ignored;
+			napi_get_and_clear_last_exception(env, &ignored);
+			napi_throw_error(env, NULL, msg);
+			return;
+		}
+	} else {
+		napi_create_object(env, &details);
+		napi_create_string_utf8(env, runtime, NAPI_AUTO_LENGTH, &s);
+		napi_set_named_property(env, details, "runtime", s);
+		if (type) {
+			napi_create_string_utf8(env, type, NAPI_AUTO_LENGTH, &s);
+			napi_set_named_property(env, details, "foreignType", s);
+		}
+		napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s);
+		napi_set_named_property(env, details, "foreignMessage", s);
+		if (err->stack) {
+			napi_create_string_utf8(env, err->stack, NAPI_AUTO_LENGTH, &s);
+			napi_set_named_property(env, details, "foreignStack", s);
+		}
 		if (cause) napi_set_named_property(env, details, "cause", cause);
 	}
 	args[1] = details;
@@ -1700,6 +1840,7 @@ static void box_finalize(napi_env env, void *data, void *hint)
 	(void)env;
 	(void)hint;
 	box *b = data;
+	live_remove(b);
 	if (!b->released) {
 		box_unlink(b);
 		if (!g_shutting_down) defer_push(DEFER_RELEASE, b->runtime, b->generation, b->val);
@@ -1712,7 +1853,12 @@ static napi_value foreign_fn_call(napi_env env, napi_callback_info info);
 static napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable)
 {
 	box *b = malloc(sizeof(box));
-	if (!b) return NULL;
+	if (!b || live_add(b)) {
+		free(b);
+		g_core.release(runtime, val);
+		return NULL;
+	}
+	b->kind = WRAP_BOX;
 	b->val = val;
 	b->runtime = runtime;
 	b->generation = g_rt[runtime].generation;
@@ -1728,11 +1874,11 @@ static napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int
 		st = napi_new_instance(env, ctor, 0, NULL, &obj);
 	}
 	if (st != napi_ok || napi_wrap(env, obj, b, box_finalize, NULL, NULL) != napi_ok) {
+		live_remove(b);
 		free(b);
 		g_core.release(runtime, val);
 		return NULL;
 	}
-	napi_type_tag_object(env, obj, is_callable ? &TAG_FOREIGN_FN : &TAG_HANDLE);
 	box_link(b);
 	return obj;
 }
@@ -1762,7 +1908,7 @@ static void finish_call(napi_env env, arena *ar, metaffi_mark mark)
 static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 {
 	napi_value inline_argv[INLINE_ARGS];
-	size_t argc = INLINE_ARGS;
+	size_t argc = FOREIGN_FN_ASKED; /* V8 fills every slot asked for: ask for few first */
 	box *b;
 	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&b);
 	if (!box_alive(b)) {
@@ -1773,8 +1919,8 @@ static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	napi_value *argv = inline_argv;
-	if (argc > INLINE_ARGS) {
-		argv = arena_alloc(ar, argc * sizeof(napi_value));
+	if (argc > FOREIGN_FN_ASKED) {
+		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
 		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	}
 	cdt *params = arena_alloc(ar, (argc ? argc : 1) * sizeof(cdt));
@@ -1830,6 +1976,18 @@ struct module_rec {
 	module_rec *next;
 };
 
+/* The JS object or function last passed to a handle or callable parameter and what it
+ * converted to: passing the same one again (the usual case: a method called on one object,
+ * a callback defined once) costs a weak-reference read and a comparison instead of
+ * napi_unwrap. The reference is weak, so the cache keeps nothing alive; while it still
+ * yields the object, the object's box or host record (freed only when the object is
+ * collected) is valid. A box can be released before that: it is checked on every hit. */
+typedef struct {
+	napi_ref obj;
+	cdt value;
+	box *b; /* the box the value came from, or NULL for a host record */
+} ref_cache;
+
 struct entity {
 	entity *next;
 	uint32_t runtime;
@@ -1841,6 +1999,7 @@ struct entity {
 	metaffi_type_info *params, *rets;
 	char *name;
 	int keep_packed; /* a declared return type asks for typed arrays */
+	ref_cache *ref_cache; /* per parameter, for handle and callable parameters; or NULL */
 };
 
 static void entity_destroy(entity *e)
@@ -1852,6 +2011,11 @@ static void entity_destroy(entity *e)
 	if (e->pent && s->loaded && s->generation == e->generation) e->plugin->free_entity(e->pent);
 	types_free(e->params, e->np);
 	types_free(e->rets, e->nr);
+	if (e->ref_cache) {
+		for (size_t i = 0; i < e->np; i++)
+			if (e->ref_cache[i].obj) napi_delete_reference(g_env, e->ref_cache[i].obj);
+		free(e->ref_cache);
+	}
 	free(e->name);
 	free(e);
 }
@@ -1876,10 +2040,13 @@ static void type_list_text(const metaffi_type_info *t, size_t n, char *out, size
 	}
 }
 
-static napi_value entity_call(napi_env env, napi_callback_info info)
+/* `asked`: how many arguments to fetch at first. V8 writes every slot asked for (undefined
+ * past the real count), so the entity's function asks for its declared count (see
+ * entity_callback); argc still reports the real count. */
+static napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 {
 	napi_value inline_argv[INLINE_ARGS];
-	size_t argc = INLINE_ARGS;
+	size_t argc = asked;
 	entity *e;
 	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
 	runtime_slot *s = &g_rt[e->runtime];
@@ -1900,8 +2067,8 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	napi_value *argv = inline_argv;
-	if (argc > INLINE_ARGS) {
-		argv = arena_alloc(ar, argc * sizeof(napi_value));
+	if (argc > asked) {
+		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
 		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	}
 	cdt inline_cdts[INLINE_ARGS];
@@ -1913,9 +2080,29 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 	c.str_type = e->plugin->preferred_string;
 	for (size_t i = 0; i < e->np; i++) {
 		const metaffi_type_info *ti = &e->params[i];
+		ref_cache *cache = e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
+		                     ? &e->ref_cache[i] : NULL;
+		if (cache && cache->obj) {
+			napi_value last = NULL;
+			bool same = false;
+			napi_get_reference_value(env, cache->obj, &last);
+			if (last) napi_strict_equals(env, last, argv[i], &same);
+			if (same && (!cache->b || box_alive(cache->b))) {
+				cd[i] = cache->value;
+				continue;
+			}
+		}
 		int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
 		c.where[0] = 0;
+		c.last_box = NULL;
 		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
+		if (!rc && cache && (cd[i].type == MT_CALLABLE || cd[i].type == MT_HANDLE)) {
+			if (cache->obj) napi_delete_reference(env, cache->obj);
+			cache->obj = NULL;
+			if (napi_create_reference(env, argv[i], 0, &cache->obj) != napi_ok) cache->obj = NULL;
+			cache->value = cd[i];
+			cache->b = c.last_box;
+		}
 		if (rc) {
 			if (rc == -1) {
 				char msg[900];
@@ -1953,6 +2140,26 @@ static napi_value entity_call(napi_env env, napi_callback_info info)
 	return result;
 }
 
+static napi_value entity_call_0(napi_env env, napi_callback_info info) { return entity_call(env, info, 0); }
+static napi_value entity_call_1(napi_env env, napi_callback_info info) { return entity_call(env, info, 1); }
+static napi_value entity_call_2(napi_env env, napi_callback_info info) { return entity_call(env, info, 2); }
+static napi_value entity_call_3(napi_env env, napi_callback_info info) { return entity_call(env, info, 3); }
+static napi_value entity_call_4(napi_env env, napi_callback_info info) { return entity_call(env, info, 4); }
+static napi_value entity_call_n(napi_env env, napi_callback_info info) { return entity_call(env, info, INLINE_ARGS); }
+
+/* The function for an entity of np parameters: it fetches exactly np arguments. */
+static napi_callback entity_callback(size_t np)
+{
+	switch (np) {
+	case 0: return entity_call_0;
+	case 1: return entity_call_1;
+	case 2: return entity_call_2;
+	case 3: return entity_call_3;
+	case 4: return entity_call_4;
+	default: return entity_call_n;
+	}
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Exported functions (used by src/native.ts)                                             */
 
@@ -1988,7 +2195,7 @@ static int slot_of(napi_env env, napi_value v, runtime_slot **out, uint32_t *rt)
 	return 0;
 }
 
-/* init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap }) */
+/* init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap, errorDetails? }) */
 static napi_value n_init(napi_env env, napi_callback_info info)
 {
 	size_t argc = 1;
@@ -2003,6 +2210,11 @@ static napi_value n_init(napi_env env, napi_callback_info info)
 		if (napi_get_named_property(env, opts, fields[i].name, &v) != napi_ok) return NULL;
 		napi_create_reference(env, v, 1, fields[i].ref);
 	}
+	/* optional: without it the details of errors are filled property by property */
+	napi_valuetype vt = napi_undefined;
+	if (!g_error_details_fn && napi_get_named_property(env, opts, "errorDetails", &v) == napi_ok &&
+	    napi_typeof(env, v, &vt) == napi_ok && vt == napi_function)
+		napi_create_reference(env, v, 1, &g_error_details_fn);
 	if (!g_object_proto) {
 		napi_value global;
 		napi_get_global(env, &global);
@@ -2252,6 +2464,11 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 	if (read_types(env, a[3], &e->params, &e->np) || read_types(env, a[4], &e->rets, &e->nr)) goto oom;
 	for (size_t i = 0; i < e->nr; i++)
 		if (e->rets[i].type & MT_PACKED) e->keep_packed = 1;
+	for (size_t i = 0; i < e->np && !e->ref_cache; i++)
+		if (e->params[i].type == MT_CALLABLE || e->params[i].type == MT_HANDLE) {
+			e->ref_cache = calloc(e->np, sizeof(ref_cache));
+			if (!e->ref_cache) goto oom;
+		}
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
@@ -2264,6 +2481,7 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		throw_metaffi_error(env, s->plugin->name, &err, ctx);
 		types_free(e->params, e->np);
 		types_free(e->rets, e->nr);
+		free(e->ref_cache);
 		free(e->name);
 		free(e);
 	} else {
@@ -2271,7 +2489,7 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		e->generation = s->generation;
 		e->plugin = s->plugin;
 		const char *short_name = e->name;
-		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_call, e, &fn);
+		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_callback(e->np), e, &fn);
 		/* A finalizer, not a wrap: the wrap slot stays free, so this function can itself be
 		 * lent to a foreign runtime as a callback like any other JS function. */
 		napi_add_finalizer(env, fn, e, entity_finalize, NULL, NULL);
@@ -2288,6 +2506,8 @@ oom:
 	free(strings);
 	free(items);
 	if (e) {
+		types_free(e->params, e->np);
+		types_free(e->rets, e->nr);
 		free(e->name);
 		free(e);
 	}
@@ -2297,13 +2517,9 @@ oom:
 
 static box *box_of_handle(napi_env env, napi_value v)
 {
-	bool tagged = false;
-	napi_check_object_type_tag(env, v, &TAG_HANDLE, &tagged);
-	if (!tagged) napi_check_object_type_tag(env, v, &TAG_FOREIGN_FN, &tagged);
-	if (!tagged) return NULL;
-	box *b = NULL;
-	napi_unwrap(env, v, (void **)&b);
-	return b;
+	uint32_t kind = 0;
+	box *b = core_wrapped(env, v, &kind);
+	return b && kind == WRAP_BOX ? b : NULL;
 }
 
 /* releaseHandle(handle): drop the foreign reference now; idempotent. */
@@ -2422,7 +2638,7 @@ static napi_value module_init(napi_env env, napi_value exports)
 		return NULL;
 	}
 	g_env = env;
-	g_js_thread = pthread_self();
+	tls_is_js_thread = 1;
 	napi_value name;
 	napi_create_string_utf8(env, "metaffi-deferred", NAPI_AUTO_LENGTH, &name);
 	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, tsfn_call_js,

@@ -8,6 +8,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #include <pthread.h>
 #include <string.h>
@@ -29,11 +30,15 @@ static inline PyObject *Py_NewRef(PyObject *o)
 #define INLINE_ARGS 16
 
 static const metaffi_core *core;
-static pthread_t g_js_thread;
 static PyThreadState *g_js_tstate; /* the JS thread's thread state */
+/* Set on the JS thread only (where g_js_tstate belongs): a thread-local flag instead of
+ * pthread_self/pthread_equal on every call; initial-exec, so reading it is one load. */
+static __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
 static int g_active;
 static PyObject *g_helper;         /* the helper module */
 static PyObject *g_load_module, *g_resolve, *g_format_exception;
+static PyObject *g_getline;        /* linecache.getline */
+static PyObject *g_notes_name;     /* "__notes__" */
 static PyObject *g_js_error;       /* helper.JSError: a JS exception raised inside Python */
 static PyObject *g_foreign_error;  /* helper.ForeignError: an error from another runtime */
 static PyTypeObject *g_foreign_fn_type, *g_foreign_obj_type;
@@ -49,7 +54,7 @@ typedef struct {
 static gil_t gil_enter(void)
 {
 	gil_t g;
-	if (g_js_tstate && pthread_equal(pthread_self(), g_js_thread)) {
+	if (tls_is_js_thread && g_js_tstate) {
 		PyEval_RestoreThread(g_js_tstate);
 		g.js = 1;
 	} else {
@@ -92,6 +97,162 @@ static const char *py_str_arena(PyObject *o)
 	return r;
 }
 
+/* A growing text buffer for format_stack. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int failed;
+} text_buf;
+
+static void text_add(text_buf *b, const char *s, size_t n)
+{
+	if (b->failed) return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (b->len + n + 1 > cap) cap *= 2;
+		char *q = realloc(b->p, cap);
+		if (!q) {
+			b->failed = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void text_add_str(text_buf *b, const char *s) { text_add(b, s, strlen(s)); }
+
+/* Add str(o); -1 with a Python exception when that fails. */
+static int text_add_obj(text_buf *b, PyObject *o)
+{
+	PyObject *s = PyObject_Str(o);
+	if (!s) return -1;
+	Py_ssize_t n;
+	const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+	if (u) text_add(b, u, (size_t)n);
+	Py_DECREF(s);
+	return u ? 0 : -1;
+}
+
+/* One traceback entry as the helper's format_exception writes it: the File line, then the
+ * stripped source line when there is one. */
+static int format_frame(text_buf *b, PyObject *tb)
+{
+	PyObject *frame = PyObject_GetAttrString(tb, "tb_frame");
+	PyObject *lineno = PyObject_GetAttrString(tb, "tb_lineno");
+	PyObject *code = frame ? PyObject_GetAttrString(frame, "f_code") : NULL;
+	PyObject *file = code ? PyObject_GetAttrString(code, "co_filename") : NULL;
+	PyObject *name = code ? PyObject_GetAttrString(code, "co_name") : NULL;
+	PyObject *line = file && lineno ? PyObject_CallFunctionObjArgs(g_getline, file, lineno, NULL) : NULL;
+	PyObject *stripped = line ? PyObject_CallMethod(line, "strip", NULL) : NULL;
+	int rc = -1;
+	if (stripped && PyUnicode_Check(stripped)) {
+		text_add_str(b, "  File \"");
+		rc = text_add_obj(b, file);
+		text_add_str(b, "\", line ");
+		if (!rc) rc = text_add_obj(b, lineno);
+		text_add_str(b, ", in ");
+		if (!rc) rc = text_add_obj(b, name);
+		text_add_str(b, "\n");
+		if (!rc && PyUnicode_GET_LENGTH(stripped) > 0) {
+			text_add_str(b, "    ");
+			rc = text_add_obj(b, stripped);
+			text_add_str(b, "\n");
+		}
+	}
+	Py_XDECREF(frame);
+	Py_XDECREF(lineno);
+	Py_XDECREF(code);
+	Py_XDECREF(file);
+	Py_XDECREF(name);
+	Py_XDECREF(line);
+	Py_XDECREF(stripped);
+	return rc;
+}
+
+/*
+ * The traceback text of helper.format_exception, built here without running Python code
+ * for the common case (it was half the cost of an error): frames, then "module.Type: message"
+ * as traceback.format_exception_only writes it. SyntaxErrors (which print the offending
+ * line), exceptions with __notes__ and anything unusual go to the helper. Returns an arena
+ * string or NULL; never leaves a Python exception set.
+ */
+static int has_notes(PyObject *type, PyObject *value)
+{
+	/* add_note stores __notes__ in the instance's dict; a class could define it too. Looked
+	 * up without raising AttributeError, which is most of what hasattr costs. */
+	PyObject *dict = PyObject_TypeCheck(value, (PyTypeObject *)PyExc_BaseException)
+	                     ? ((PyBaseExceptionObject *)value)->dict : NULL;
+	if (dict && PyDict_GetItemWithError(dict, g_notes_name)) return 1;
+	if (PyErr_Occurred()) return 1; /* let the helper deal with it */
+	return _PyType_Lookup((PyTypeObject *)type, g_notes_name) != NULL;
+}
+
+/* mod, qual: the type's __module__ and __qualname__ when the caller has them (borrowed), or
+ * NULL to look them up here. */
+static const char *format_stack(PyObject *type, PyObject *value, PyObject *tb, PyObject *mod,
+                                PyObject *qual)
+{
+	text_buf b = {NULL, 0, 0, 0};
+	int simple = g_getline && g_notes_name && value && PyType_Check(type) &&
+	             !PyErr_GivenExceptionMatches(type, PyExc_SyntaxError) && !has_notes(type, value);
+	if (simple) {
+		if (tb) text_add_str(&b, "Traceback (most recent call last):\n");
+		PyObject *t = tb ? Py_NewRef(tb) : NULL;
+		while (simple && t && t != Py_None) {
+			if (format_frame(&b, t)) simple = 0;
+			PyObject *next = simple ? PyObject_GetAttrString(t, "tb_next") : NULL;
+			if (simple && !next) simple = 0;
+			Py_DECREF(t);
+			t = next;
+		}
+		Py_XDECREF(t);
+	}
+	if (simple) {
+		mod = mod ? Py_NewRef(mod) : PyObject_GetAttrString(type, "__module__");
+		qual = qual ? Py_NewRef(qual) : PyObject_GetAttrString(type, "__qualname__");
+		PyObject *str = PyObject_Str(value);
+		const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
+		if (qual && PyUnicode_Check(qual) && str && m) {
+			if (strcmp(m, "builtins") != 0 && strcmp(m, "__main__") != 0) {
+				text_add_str(&b, m);
+				text_add_str(&b, ".");
+			}
+			text_add_obj(&b, qual);
+			if (PyUnicode_GET_LENGTH(str) > 0) {
+				text_add_str(&b, ": ");
+				text_add_obj(&b, str);
+			}
+			text_add_str(&b, "\n");
+		} else {
+			simple = 0;
+		}
+		Py_XDECREF(mod);
+		Py_XDECREF(qual);
+		Py_XDECREF(str);
+	}
+	PyErr_Clear();
+	const char *out = NULL;
+	if (simple && !b.failed) {
+		out = core->strdup(b.p, b.len);
+	} else if (g_format_exception) {
+		PyObject *s = PyObject_CallFunctionObjArgs(g_format_exception, type, value ? value : Py_None,
+		                                           tb ? tb : Py_None, NULL);
+		if (s && PyUnicode_Check(s)) {
+			Py_ssize_t n;
+			const char *u = PyUnicode_AsUTF8AndSize(s, &n);
+			if (u) out = core->strdup(u, (size_t)n);
+		}
+		Py_XDECREF(s);
+		PyErr_Clear();
+	}
+	free(b.p);
+	return out;
+}
+
 /* The pending Python exception as a metaffi_error (type, message, traceback). */
 static void error_from_python(metaffi_error *err)
 {
@@ -116,6 +277,7 @@ static void error_from_python(metaffi_error *err)
 		Py_XDECREF(jt);
 		Py_XDECREF(jm);
 		PyErr_Clear();
+		err->stack = format_stack(type, value, tb, NULL, NULL);
 	} else {
 		PyObject *mod = PyObject_GetAttrString(type, "__module__");
 		PyObject *qual = PyObject_GetAttrString(type, "__qualname__");
@@ -127,19 +289,9 @@ static void error_from_python(metaffi_error *err)
 		else snprintf(name, sizeof name, "%s", q);
 		err->type = core->strdup(name, strlen(name));
 		err->message = py_str_arena(value);
+		err->stack = format_stack(type, value, tb, mod, qual);
 		Py_XDECREF(mod);
 		Py_XDECREF(qual);
-	}
-	if (g_format_exception) {
-		PyObject *s = PyObject_CallFunctionObjArgs(g_format_exception, type, value ? value : Py_None,
-		                                           tb ? tb : Py_None, NULL);
-		if (s && PyUnicode_Check(s)) {
-			Py_ssize_t n;
-			const char *u = PyUnicode_AsUTF8AndSize(s, &n);
-			if (u) err->stack = core->strdup(u, (size_t)n);
-		}
-		Py_XDECREF(s);
-		PyErr_Clear();
 	}
 	Py_XDECREF(type);
 	Py_XDECREF(value);
@@ -173,6 +325,11 @@ typedef struct {
 static int cdt_to_py(const cdt *v, PyObject **out);
 static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err);
 
+#if PY_VERSION_HEX >= 0x03090000
+static PyObject *foreign_fn_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                       PyObject *kwnames);
+#endif
+
 static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val, int retain)
 {
 	foreign_ref *r = PyObject_New(foreign_ref, type);
@@ -180,6 +337,9 @@ static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val
 	r->runtime = runtime;
 	r->val = val;
 	r->vectorcall = NULL;
+#if PY_VERSION_HEX >= 0x03090000
+	if (type == g_foreign_fn_type) r->vectorcall = foreign_fn_vectorcall;
+#endif
 	if (retain) core->retain(runtime, val);
 	return (PyObject *)r;
 }
@@ -225,21 +385,15 @@ static PyObject *foreign_ref_repr(PyObject *self)
 	                            Py_TYPE(self) == g_foreign_fn_type ? "function" : "object", r->val);
 }
 
-static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwargs)
+/* Python calls a callable of another runtime with n positional arguments. */
+static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssize_t n)
 {
-	foreign_ref *r = (foreign_ref *)self;
-	if (kwargs && PyDict_Size(kwargs) > 0) {
-		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
-		             runtime_label(r->runtime));
-		return NULL;
-	}
-	Py_ssize_t n = PyTuple_GET_SIZE(args);
 	metaffi_mark mark = core->arena_mark();
 	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 	metaffi_error err = {0};
 	for (Py_ssize_t i = 0; i < n; i++) {
 		params[i].type = MT_NULL;
-		if (py_to_cdt_any(PyTuple_GET_ITEM(args, i), &params[i], &err)) {
+		if (py_to_cdt_any(args[i], &params[i], &err)) {
 			PyErr_Format(PyExc_TypeError, "argument %zd: %s", i + 1, err.message);
 			for (Py_ssize_t j = 0; j <= i; j++) release_refs(&params[j]);
 			core->arena_reset(mark);
@@ -275,7 +429,44 @@ static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwarg
 	return result;
 }
 
+static PyObject *foreign_fn_call(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	if (kwargs && PyDict_Size(kwargs) > 0) {
+		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
+		             runtime_label(r->runtime));
+		return NULL;
+	}
+	return foreign_fn_invoke(r, &PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args));
+}
+
+#if PY_VERSION_HEX >= 0x03090000
+/* The same through vectorcall: no argument tuple per call. */
+static PyObject *foreign_fn_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                                       PyObject *kwnames)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	if (kwnames && PyTuple_GET_SIZE(kwnames) > 0) {
+		PyErr_Format(PyExc_TypeError, "%s functions take positional arguments only",
+		             runtime_label(r->runtime));
+		return NULL;
+	}
+	return foreign_fn_invoke(r, args, PyVectorcall_NARGS(nargsf));
+}
+
+static PyMemberDef foreign_fn_members[] = {
+	{"__vectorcalloffset__", T_PYSSIZET, offsetof(foreign_ref, vectorcall), READONLY, NULL},
+	{NULL, 0, 0, 0, NULL},
+};
+#define FOREIGN_FN_FLAGS (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL)
+#else
+#define FOREIGN_FN_FLAGS Py_TPFLAGS_DEFAULT
+#endif
+
 static PyType_Slot foreign_fn_slots[] = {
+#if PY_VERSION_HEX >= 0x03090000
+	{Py_tp_members, foreign_fn_members},
+#endif
 	{Py_tp_dealloc, foreign_ref_dealloc},
 	{Py_tp_repr, foreign_ref_repr},
 	{Py_tp_call, foreign_fn_call},
@@ -291,7 +482,7 @@ static PyType_Slot foreign_obj_slots[] = {
 };
 
 static PyType_Spec foreign_fn_spec = {"metaffi.ForeignCallable", sizeof(foreign_ref), 0,
-                                      Py_TPFLAGS_DEFAULT, foreign_fn_slots};
+                                      FOREIGN_FN_FLAGS, foreign_fn_slots};
 static PyType_Spec foreign_obj_spec = {"metaffi.ForeignObject", sizeof(foreign_ref), 0,
                                        Py_TPFLAGS_DEFAULT, foreign_obj_slots};
 
@@ -613,6 +804,12 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaf
 		size_t w = packed_width(elem);
 		char *data = core->alloc((size_t)(n ? n : 1) * w);
 		for (Py_ssize_t i = 0; i < n && !rc; i++) {
+			/* exact floats (the usual list of float64) go straight into the buffer */
+			if (elem == MT_FLOAT64 && PyFloat_CheckExact(items[i])) {
+				double d = PyFloat_AS_DOUBLE(items[i]);
+				memcpy(data + (size_t)i * 8, &d, 8);
+				continue;
+			}
 			cdt one;
 			rc = py_to_cdt_typed(items[i], elem, 0, &one, err);
 			if (!rc) memcpy(data + (size_t)i * w, &one.v, w);
@@ -774,9 +971,13 @@ static int load_helper(const char *helper_path, metaffi_error *err)
 	g_load_module = PyObject_GetAttrString(mod, "load_module");
 	g_resolve = PyObject_GetAttrString(mod, "resolve");
 	g_format_exception = PyObject_GetAttrString(mod, "format_exception");
+	PyObject *linecache = PyObject_GetAttrString(mod, "linecache");
+	g_getline = linecache ? PyObject_GetAttrString(linecache, "getline") : NULL;
+	Py_XDECREF(linecache);
+	g_notes_name = PyUnicode_InternFromString("__notes__");
 	g_js_error = PyObject_GetAttrString(mod, "JSError");
 	g_foreign_error = PyObject_GetAttrString(mod, "ForeignError");
-	if (!g_load_module || !g_resolve || !g_format_exception || !g_js_error || !g_foreign_error) {
+	if (!g_load_module || !g_resolve || !g_format_exception || !g_getline || !g_notes_name || !g_js_error || !g_foreign_error) {
 		error_from_python(err);
 		return -1;
 	}
@@ -817,13 +1018,13 @@ static int py_load_runtime(const metaffi_core *c, const char *config, metaffi_er
 			set_error(err, "MetaFFIError", msg);
 			return -1;
 		}
-		g_js_thread = pthread_self();
+		tls_is_js_thread = 1;
 		g_js_tstate = PyEval_SaveThread();
 	} else if (!g_js_tstate) {
 		/* Initialized by someone else in this process: adopt a thread state for this thread. */
 		PyGILState_STATE s = PyGILState_Ensure();
 		(void)s;
-		g_js_thread = pthread_self();
+		tls_is_js_thread = 1;
 		g_js_tstate = PyEval_SaveThread();
 	}
 	gil_t g = gil_enter();

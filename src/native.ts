@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
-import { MetaFFIError } from './errors.js';
+import { MetaFFIError, type MetaFFIErrorDetails } from './errors.js';
 import { MetaFFIHandle } from './handle.js';
 import { buildCore } from './build/native_build.js';
 import { coreAddonPath } from './paths.js';
@@ -20,6 +20,7 @@ export interface NativeCore {
     pack: typeof pack;
     unpack: typeof unpack;
     toMap: typeof toMap;
+    errorDetails?: typeof errorDetails;
   }): void;
   loadLibrary(path: string): void;
   loadPlugin(runtime: number, pluginPath: string, config: string): void;
@@ -146,6 +147,17 @@ export function toMap(flat: unknown[]): Map<unknown, unknown> {
   return m;
 }
 
+/**
+ * The details of a MetaFFIError the core throws for a failed foreign call: one call with the
+ * values as arguments costs the core far less than filling an object property by property
+ * through Node-API. The core then constructs the error itself, so its stack starts at the
+ * caller of the foreign function.
+ */
+export function errorDetails(runtime: string, foreignType: string | undefined, foreignMessage: string,
+                             foreignStack: string | undefined, cause: unknown): MetaFFIErrorDetails {
+  return { runtime, foreignType, foreignMessage, foreignStack, cause };
+}
+
 let core: NativeCore | undefined;
 
 /** The native core, loaded (and built from source if it is missing) on first use. */
@@ -166,7 +178,7 @@ export function nativeCore(): NativeCore {
   }
   const require = createRequire(import.meta.url);
   const loaded = require(path) as NativeCore;
-  loaded.init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap });
+  loaded.init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap, errorDetails });
   // Foreign runtimes buffer output (Python's sys.stdout): flush it even on process.exit().
   process.on('exit', () => loaded.flush());
   core = loaded;

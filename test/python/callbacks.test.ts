@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIError, makeMetaFFICallable } from 'metaffi';
 import { fixture } from '../support/fixtures.js';
+import { collectGarbage } from '../support/gc.js';
 
 const runtime = new MetaFFIRuntime('python3');
 const guest = runtime.loadModule(fixture('python', 'guest.py'));
@@ -141,5 +142,66 @@ describe('python3 threads', () => {
     const later = ticks() as number;
     stop();
     assert.ok(later > first, `ticks went from ${first} to ${later}`);
+  });
+});
+
+describe('python3 callable parameters passed again and again', () => {
+  it('the same function, other functions in turn, and typed and untyped ones each get their own call', () => {
+    const twice = guest.loadEntity('callable=call_twice', [C, A], [A]);
+    const inc = (x: number) => x + 1;
+    const dbl = (x: number) => x * 2;
+    const typed = makeMetaFFICallable((x: number) => x + 100, [I64], [I64]);
+    for (let i = 0; i < 50; i++) {
+      assert.equal(twice(inc, i), i + 2);
+      assert.equal(twice(inc, i), i + 2);
+      assert.equal(twice(dbl, i), i * 4);
+      assert.equal(twice(typed, 3), 203);
+      assert.equal(twice((x: number) => x + i, 0), 2 * i);
+    }
+    // two entities with callable parameters do not share what they remember
+    const applyEach = guest.loadEntity('callable=apply_each', [C, T.metaffi_int64_array_type], [T.metaffi_int64_array_type]);
+    assert.deepEqual(applyEach(inc, [1, 2]), [2, 3]);
+    assert.equal(twice(dbl, 1), 4);
+    assert.deepEqual(applyEach(dbl, [1, 2]), [2, 4]);
+    assert.equal(twice(inc, 1), 3);
+  });
+
+  it('a function passed last is not kept alive by the core', async () => {
+    const twice = guest.loadEntity('callable=call_twice', [C, A], [A]);
+    let weak: WeakRef<object> | undefined;
+    (() => {
+      const fn = (x: number) => x + 10;
+      weak = new WeakRef(fn);
+      assert.equal(twice(fn, 1), 21);
+    })();
+    await collectGarbage();
+    await sleep(10);
+    await collectGarbage();
+    assert.equal(weak!.deref(), undefined);
+    // a new function after the last one was collected is converted afresh
+    assert.equal(twice((x: number) => x * 3, 1), 9);
+  });
+});
+
+describe('python3 calling JS functions every way Python can', () => {
+  const callers = runtime.loadModule(fixture('python', 'callers.py'));
+  const direct = callers.loadEntity('callable=call_direct', [C, T.metaffi_any_array_type], [A]);
+  const throughType = callers.loadEntity('callable=call_through_type', [C, T.metaffi_any_array_type], [A]);
+  const withKeywords = callers.loadEntity('callable=call_with_keywords', [C], [S]);
+  const withEmptyKeywords = callers.loadEntity('callable=call_with_empty_keywords', [C], [A]);
+  const all = (...xs: number[]) => xs.reduce((a, x, i) => a + (i + 1) * x, 0) + xs.length * 1000000;
+
+  it('passes 0 to 20 positional arguments directly and through type.__call__', () => {
+    for (let n = 0; n <= 20; n++) {
+      const args = Array.from({ length: n }, (_, i) => i % 10);
+      const want = args.reduce((a, x, i) => a + (i + 1) * x, 0) + n * 1000000;
+      assert.equal(direct(all, args), want);
+      assert.equal(throughType(all, args), want);
+    }
+  });
+
+  it('rejects keyword arguments with a TypeError in Python, accepts an empty **{}', () => {
+    assert.match(withKeywords(all) as string, /^TypeError: JavaScript functions take positional arguments only/);
+    assert.equal(withEmptyKeywords((x: number) => x + 1), 6);
   });
 });

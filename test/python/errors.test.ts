@@ -75,3 +75,52 @@ describe('python3 bad input is a clear error', () => {
     assert.equal(mul(2, 3), 6);
   });
 });
+
+describe('python3 foreign stacks', () => {
+  const stacks = runtime.loadModule(fixture('python', 'stacks.py'));
+  const fail = stacks.loadEntity('callable=fail', [T.metaffi_int64_type, T.metaffi_string8_type], null);
+  const expected = stacks.loadEntity('callable=expected', [T.metaffi_int64_type, T.metaffi_string8_type], [T.metaffi_string8_type]);
+  for (const kind of ['value', 'empty', 'main', 'syntax', 'notes', 'unicode', 'other']) {
+    for (const depth of [0, 3]) {
+      it(`are the traceback Python prints: ${kind}, ${depth} frames deep`, () => {
+        const want = expected(depth, kind) as string;
+        assert.match(want, /^Traceback \(most recent call last\):\n {2}File ".*stacks\.py", line \d+, in fail\n/);
+        assert.throws(() => fail(depth, kind), (e: unknown) => {
+          assert.ok(e instanceof MetaFFIError);
+          assert.equal(e.foreignStack, want);
+          const last = want.trimEnd().split('\n').at(-1)!;
+          if (kind === 'value') assert.equal(last, 'ValueError: deep failure');
+          if (kind === 'empty') assert.equal(last, 'KeyError');
+          if (kind === 'main') assert.equal(last, 'Odd: from main');
+          if (kind === 'unicode') assert.equal(last, 'ValueError: caf\u00e9 \u2603');
+          assert.equal((want.match(/in _inner\n/g) ?? []).length, depth + 1);
+          return true;
+        });
+      });
+    }
+  }
+});
+
+describe('python3 foreign errors in JS', () => {
+  it('carry every field, and their JS stack starts at the caller of the foreign function', () => {
+    const raise = guest.loadEntity('callable=raise_value_error', [T.metaffi_string8_type], null);
+    function callerOfPython(): void {
+      raise('boom');
+    }
+    assert.throws(callerOfPython, (e: unknown) => {
+      assert.ok(e instanceof MetaFFIError);
+      assert.equal(Object.getPrototypeOf(e), MetaFFIError.prototype);
+      assert.equal(e.name, 'MetaFFIError');
+      assert.equal(e.message, 'ValueError: boom');
+      assert.equal(e.runtime, 'python3');
+      assert.equal(e.foreignType, 'ValueError');
+      assert.equal(e.foreignMessage, 'boom');
+      assert.match(e.foreignStack ?? '', /in raise_value_error\n/);
+      assert.equal(e.cause, undefined);
+      assert.ok(!('cause' in e));
+      const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at '));
+      assert.match(frames[0] ?? '', /callerOfPython/);
+      return true;
+    });
+  });
+});

@@ -237,3 +237,22 @@ describe('python3 arrays', () => {
     assert.throws(() => m([[1], [2, 'x']]), { name: 'TypeError', message: /argument 1\[1\]\[1\]/ });
   });
 });
+
+describe('python3 lists returned as float64[]', () => {
+  const lists = runtime.loadModule(fixture('python', 'lists.py'));
+  const F64A = T.metaffi_float64_array_type;
+
+  it('exact floats, ints, float subclasses and bools all arrive as numbers', () => {
+    const exact = lists.loadEntity('callable=exact_floats', [T.metaffi_int64_type], [F64A]);
+    for (const n of [0, 1, 10, 1000]) assert.deepEqual(exact(n), Array.from({ length: n }, (_, i) => i + 0.5));
+    const mixed = lists.loadEntity('callable=mixed_numbers', null, [F64A]);
+    assert.deepEqual(mixed(), [1.5, 2, 3.25, 1, -0, Infinity]);
+    const packed = lists.loadEntity('callable=mixed_numbers', null, [T.metaffi_float64_packed_array_type]);
+    assert.deepEqual(Array.from(packed() as Float64Array), [1.5, 2, 3.25, 1, -0, Infinity]);
+  });
+
+  it('a list with a string in it is an error naming the element type', () => {
+    const bad = lists.loadEntity('callable=with_a_string', null, [F64A]);
+    assert.throws(() => bad(), (e: unknown) => e instanceof Error && /float/.test(e.message));
+  });
+});
