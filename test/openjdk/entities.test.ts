@@ -39,8 +39,8 @@ describe('openjdk runtime names and modules', () => {
 
   it('rejects a module path that does not exist, naming it', () => {
     assert.throws(() => jvm.loadModule('/no/such/lib.jar'), (e: unknown) =>
-      e instanceof MetaFFIError && /no such jar or class folder: \/no\/such\/lib\.jar/.test(e.message));
-    assert.throws(() => jvm.loadModule(`${guestClasses()};missing-dir`), /no such jar or class folder: missing-dir/);
+      e instanceof MetaFFIError && /no such jar, class folder or .java file: \/no\/such\/lib\.jar/.test(e.message));
+    assert.throws(() => jvm.loadModule(`${guestClasses()};missing-dir`), /no such jar, class folder or .java file: missing-dir/);
     assert.throws(() => jvm.loadModule(';;'), /names no jar or class folder/);
   });
 });
