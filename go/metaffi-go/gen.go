@@ -184,11 +184,16 @@ func (g *gen) sig(e *Entity) string {
 	if e.HasErr {
 		rs = append(rs, "error")
 	}
-	out := "(" + strings.Join(ps, ", ") + ")"
-	if len(rs) == 1 {
-		out += " " + rs[0]
-	} else if len(rs) > 1 {
-		out += " (" + strings.Join(rs, ", ") + ")"
+	return sigText(ps, rs)
+}
+
+// sigText is the text of a Go signature from its parameter and result types.
+func sigText(params, results []string) string {
+	out := "(" + strings.Join(params, ", ") + ")"
+	if len(results) == 1 {
+		out += " " + results[0]
+	} else if len(results) > 1 {
+		out += " (" + strings.Join(results, ", ") + ")"
 	}
 	return out
 }
@@ -368,14 +373,8 @@ func (g *gen) adapter(ts string, sig *types.Signature) {
 	if hasErr {
 		results = append(results, "error")
 	}
-	sigText := "(" + strings.Join(params, ", ") + ")"
-	if len(results) == 1 {
-		sigText += " " + results[0]
-	} else if len(results) > 1 {
-		sigText += " (" + strings.Join(results, ", ") + ")"
-	}
 	g.p("\tmffiRegisterAdapter(%s, func(fo *MetaFFIForeignObject) mffi_reflect.Value {", g.rtype(sig))
-	g.p("\t\treturn mffi_reflect.ValueOf((%s)(func%s {", ts, sigText)
+	g.p("\t\treturn mffi_reflect.ValueOf((%s)(func%s {", ts, sigText(params, results))
 	g.p("\t\t\tvar c mffiCB")
 	g.p("\t\t\tc.begin(fo, %q, %d)", ts, sig.Params().Len())
 	for _, l := range putLines {
