@@ -831,49 +831,62 @@ func mffiReadInt(c *mffiCDT) (int64, uint64, bool, bool) {
 	return 0, 0, false, false
 }
 
+// mffiToInt reads c as a Go integer type of range [min, max] (goType names it); the
+// message says why it cannot (empty: it can). Arguments, callback results and the
+// reflection path all convert integers with it and report the message each in their way.
+func mffiToInt(c *mffiCDT, min, max int64, goType string) (int64, string) {
+	s, u, unsigned, ok := mffiReadInt(c)
+	if !ok {
+		return 0, mffi_fmt.Sprintf("expected an integer for Go %s, got %s", goType, mffiCodeName(c.t, 0))
+	}
+	if unsigned {
+		if u > uint64(max) {
+			return 0, mffi_fmt.Sprintf("%d is out of the range of Go %s", u, goType)
+		}
+		return int64(u), ""
+	}
+	if s < min || s > max {
+		return 0, mffi_fmt.Sprintf("%d is out of the range of Go %s", s, goType)
+	}
+	return s, ""
+}
+
+// mffiToUint is mffiToInt for unsigned Go integer types of range [0, max].
+func mffiToUint(c *mffiCDT, max uint64, goType string) (uint64, string) {
+	s, u, unsigned, ok := mffiReadInt(c)
+	if !ok {
+		return 0, mffi_fmt.Sprintf("expected an integer for Go %s, got %s", goType, mffiCodeName(c.t, 0))
+	}
+	if !unsigned {
+		if s < 0 {
+			return 0, mffi_fmt.Sprintf("%d is out of the range of Go %s", s, goType)
+		}
+		u = uint64(s)
+	}
+	if u > max {
+		return 0, mffi_fmt.Sprintf("%d is out of the range of Go %s", u, goType)
+	}
+	return u, ""
+}
+
 func (f *mffiFrame) argInt(i int, min, max int64, goType string) int64 {
 	c := &f.params[i]
 	if c.t == mffiI64 && min == mffi_math.MinInt64 {
 		return int64(c.a)
 	}
-	s, u, unsigned, ok := mffiReadInt(c)
-	if !ok {
-		f.fail(i, "expected %s (an integer), got %s", goType, mffiCodeName(c.t, 0))
-		return 0
+	v, msg := mffiToInt(c, min, max, goType)
+	if msg != "" {
+		f.fail(i, "%s", msg)
 	}
-	if unsigned {
-		if u > uint64(max) {
-			f.fail(i, "%d is out of the range of Go %s", u, goType)
-			return 0
-		}
-		return int64(u)
-	}
-	if s < min || s > max {
-		f.fail(i, "%d is out of the range of Go %s", s, goType)
-		return 0
-	}
-	return s
+	return v
 }
 
 func (f *mffiFrame) argUint(i int, max uint64, goType string) uint64 {
-	c := &f.params[i]
-	s, u, unsigned, ok := mffiReadInt(c)
-	if !ok {
-		f.fail(i, "expected %s (an integer), got %s", goType, mffiCodeName(c.t, 0))
-		return 0
+	v, msg := mffiToUint(&f.params[i], max, goType)
+	if msg != "" {
+		f.fail(i, "%s", msg)
 	}
-	if !unsigned {
-		if s < 0 {
-			f.fail(i, "%d is out of the range of Go %s", s, goType)
-			return 0
-		}
-		u = uint64(s)
-	}
-	if u > max {
-		f.fail(i, "%d is out of the range of Go %s", u, goType)
-		return 0
-	}
-	return u
+	return v
 }
 
 func mffiReadFloat(c *mffiCDT) (float64, bool) {
@@ -1117,38 +1130,21 @@ func mffiFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
 		}
 		return mffi_reflect.ValueOf(uint8(c.a) != 0).Convert(t), nil
 	case mffi_reflect.Int, mffi_reflect.Int8, mffi_reflect.Int16, mffi_reflect.Int32, mffi_reflect.Int64:
-		s, u, unsigned, ok := mffiReadInt(c)
-		if !ok {
-			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected an integer for Go %s, got %s", t, mffiCodeName(c.t, 0))
+		max := int64(1)<<(t.Bits()-1) - 1
+		v, msg := mffiToInt(c, -max-1, max, t.String())
+		if msg != "" {
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("%s", msg)
 		}
 		out := mffi_reflect.New(t).Elem()
-		if unsigned {
-			if u > mffi_math.MaxInt64 || out.OverflowInt(int64(u)) {
-				return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", u, t)
-			}
-			s = int64(u)
-		}
-		if out.OverflowInt(s) {
-			return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", s, t)
-		}
-		out.SetInt(s)
+		out.SetInt(v)
 		return out, nil
 	case mffi_reflect.Uint, mffi_reflect.Uint8, mffi_reflect.Uint16, mffi_reflect.Uint32, mffi_reflect.Uint64, mffi_reflect.Uintptr:
-		s, u, unsigned, ok := mffiReadInt(c)
-		if !ok {
-			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected an integer for Go %s, got %s", t, mffiCodeName(c.t, 0))
-		}
-		if !unsigned {
-			if s < 0 {
-				return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", s, t)
-			}
-			u = uint64(s)
+		v, msg := mffiToUint(c, ^uint64(0)>>(64-t.Bits()), t.String())
+		if msg != "" {
+			return mffi_reflect.Value{}, mffi_fmt.Errorf("%s", msg)
 		}
 		out := mffi_reflect.New(t).Elem()
-		if out.OverflowUint(u) {
-			return mffi_reflect.Value{}, mffi_fmt.Errorf("%d is out of the range of Go %s", u, t)
-		}
-		out.SetUint(u)
+		out.SetUint(v)
 		return out, nil
 	case mffi_reflect.Float32, mffi_reflect.Float64:
 		d, ok := mffiReadFloat(c)
@@ -1976,42 +1972,22 @@ func (c *mffiCB) resInt(i int, min, max int64, goType string) int64 {
 	if c.err != nil {
 		return 0
 	}
-	s, u, unsigned, ok := mffiReadInt(&c.rs[i])
-	if !ok {
-		c.resFail(i, "expected an integer for Go %s, got %s", goType, mffiCodeName(c.rs[i].t, 0))
-		return 0
+	v, msg := mffiToInt(&c.rs[i], min, max, goType)
+	if msg != "" {
+		c.resFail(i, "%s", msg)
 	}
-	if unsigned {
-		if u > uint64(max) {
-			c.resFail(i, "%d is out of the range of Go %s", u, goType)
-			return 0
-		}
-		return int64(u)
-	}
-	if s < min || s > max {
-		c.resFail(i, "%d is out of the range of Go %s", s, goType)
-		return 0
-	}
-	return s
+	return v
 }
 
 func (c *mffiCB) resUint(i int, max uint64, goType string) uint64 {
 	if c.err != nil {
 		return 0
 	}
-	s, u, unsigned, ok := mffiReadInt(&c.rs[i])
-	if !ok || (!unsigned && s < 0) {
-		c.resFail(i, "expected an unsigned integer for Go %s, got %s", goType, mffiCodeName(c.rs[i].t, 0))
-		return 0
+	v, msg := mffiToUint(&c.rs[i], max, goType)
+	if msg != "" {
+		c.resFail(i, "%s", msg)
 	}
-	if !unsigned {
-		u = uint64(s)
-	}
-	if u > max {
-		c.resFail(i, "%d is out of the range of Go %s", u, goType)
-		return 0
-	}
-	return u
+	return v
 }
 
 func (c *mffiCB) resFloat(i int) float64 {

@@ -83,6 +83,28 @@ var uintMax = map[types.BasicKind][2]string{
 	types.Uint8:   {"255", "uint8"},
 }
 
+// basicType is how values of a Go basic type cross: as goType (int as int64, uint and
+// uintptr as uint64), written as a result by the frame method ret, declared as MetaFFI type idl.
+type basicType struct{ goType, ret, idl string }
+
+var basicTypes = map[types.BasicKind]basicType{
+	types.Bool:    {"bool", "retBool", "bool"},
+	types.Int:     {"int64", "retI64", "int64"},
+	types.Int64:   {"int64", "retI64", "int64"},
+	types.Int32:   {"int32", "retI32", "int32"},
+	types.Int16:   {"int16", "retI16", "int16"},
+	types.Int8:    {"int8", "retI8", "int8"},
+	types.Uint:    {"uint64", "retU64", "uint64"},
+	types.Uint64:  {"uint64", "retU64", "uint64"},
+	types.Uintptr: {"uint64", "retU64", "uint64"},
+	types.Uint32:  {"uint32", "retU32", "uint32"},
+	types.Uint16:  {"uint16", "retU16", "uint16"},
+	types.Uint8:   {"uint8", "retU8", "uint8"},
+	types.Float64: {"float64", "retF64", "float64"},
+	types.Float32: {"float32", "retF32", "float32"},
+	types.String:  {"string", "retString", "string8"},
+}
+
 var packedCode = map[types.BasicKind]string{
 	types.Int: "mffiI64", types.Int64: "mffiI64", types.Int32: "mffiI32", types.Int16: "mffiI16", types.Int8: "mffiI8",
 	types.Uint: "mffiU64", types.Uint64: "mffiU64", types.Uintptr: "mffiU64", types.Uint32: "mffiU32", types.Uint16: "mffiU16",
@@ -129,31 +151,8 @@ func (g *gen) argExpr(i int, t types.Type) string {
 // retStmt writes result i (the Go expression x of type t).
 func (g *gen) retStmt(i int, t types.Type, x string) string {
 	if b, ok := basicOf(t); ok {
-		switch b.Kind() {
-		case types.Bool:
-			return fmt.Sprintf("f.retBool(%d, bool(%s))", i, x)
-		case types.Int, types.Int64:
-			return fmt.Sprintf("f.retI64(%d, int64(%s))", i, x)
-		case types.Int32:
-			return fmt.Sprintf("f.retI32(%d, int32(%s))", i, x)
-		case types.Int16:
-			return fmt.Sprintf("f.retI16(%d, int16(%s))", i, x)
-		case types.Int8:
-			return fmt.Sprintf("f.retI8(%d, int8(%s))", i, x)
-		case types.Uint, types.Uint64, types.Uintptr:
-			return fmt.Sprintf("f.retU64(%d, uint64(%s))", i, x)
-		case types.Uint32:
-			return fmt.Sprintf("f.retU32(%d, uint32(%s))", i, x)
-		case types.Uint16:
-			return fmt.Sprintf("f.retU16(%d, uint16(%s))", i, x)
-		case types.Uint8:
-			return fmt.Sprintf("f.retU8(%d, uint8(%s))", i, x)
-		case types.Float64:
-			return fmt.Sprintf("f.retF64(%d, float64(%s))", i, x)
-		case types.Float32:
-			return fmt.Sprintf("f.retF32(%d, float32(%s))", i, x)
-		case types.String:
-			return fmt.Sprintf("f.retString(%d, string(%s))", i, x)
+		if bt, ok := basicTypes[b.Kind()]; ok {
+			return fmt.Sprintf("f.%s(%d, %s(%s))", bt.ret, i, bt.goType, x)
 		}
 	}
 	if s, ok := t.Underlying().(*types.Slice); ok {
@@ -185,11 +184,16 @@ func (g *gen) sig(e *Entity) string {
 	if e.HasErr {
 		rs = append(rs, "error")
 	}
-	out := "(" + strings.Join(ps, ", ") + ")"
-	if len(rs) == 1 {
-		out += " " + rs[0]
-	} else if len(rs) > 1 {
-		out += " (" + strings.Join(rs, ", ") + ")"
+	return sigText(ps, rs)
+}
+
+// sigText is the text of a Go signature from its parameter and result types.
+func sigText(params, results []string) string {
+	out := "(" + strings.Join(params, ", ") + ")"
+	if len(results) == 1 {
+		out += " " + results[0]
+	} else if len(results) > 1 {
+		out += " (" + strings.Join(results, ", ") + ")"
 	}
 	return out
 }
@@ -369,14 +373,8 @@ func (g *gen) adapter(ts string, sig *types.Signature) {
 	if hasErr {
 		results = append(results, "error")
 	}
-	sigText := "(" + strings.Join(params, ", ") + ")"
-	if len(results) == 1 {
-		sigText += " " + results[0]
-	} else if len(results) > 1 {
-		sigText += " (" + strings.Join(results, ", ") + ")"
-	}
 	g.p("\tmffiRegisterAdapter(%s, func(fo *MetaFFIForeignObject) mffi_reflect.Value {", g.rtype(sig))
-	g.p("\t\treturn mffi_reflect.ValueOf((%s)(func%s {", ts, sigText)
+	g.p("\t\treturn mffi_reflect.ValueOf((%s)(func%s {", ts, sigText(params, results))
 	g.p("\t\t\tvar c mffiCB")
 	g.p("\t\t\tc.begin(fo, %q, %d)", ts, sig.Params().Len())
 	for _, l := range putLines {

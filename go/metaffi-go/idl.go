@@ -99,31 +99,8 @@ func idlType(t types.Type) (string, int) {
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
-		switch u.Kind() {
-		case types.Bool:
-			return "bool", dims
-		case types.Int, types.Int64:
-			return "int64", dims
-		case types.Int8:
-			return "int8", dims
-		case types.Int16:
-			return "int16", dims
-		case types.Int32:
-			return "int32", dims
-		case types.Uint, types.Uint64, types.Uintptr:
-			return "uint64", dims
-		case types.Uint8:
-			return "uint8", dims
-		case types.Uint16:
-			return "uint16", dims
-		case types.Uint32:
-			return "uint32", dims
-		case types.Float32:
-			return "float32", dims
-		case types.Float64:
-			return "float64", dims
-		case types.String:
-			return "string8", dims
+		if bt, ok := basicTypes[u.Kind()]; ok {
+			return bt.idl, dims
 		}
 		return "handle", dims
 	case *types.Interface:
