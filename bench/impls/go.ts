@@ -1,8 +1,9 @@
 /** The go group: the cgo limit addon, metaffi (a compiled Go guest) and koffi. */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { STRING40, floats, type CellOrReason, type Impl, type Prepared, type SetupInfo } from '../common.js';
-import { is, isBenchError, isFloats, isString40, isSum, isUndefinedOrNull, thrown } from './check.js';
+import { STRING40, type Impl, type Prepared, type SetupInfo } from '../common.js';
+import { is, isString40, isUndefinedOrNull } from './check.js';
+import { metaffiCells } from './cells.js';
 import { peerRequire } from './peers.js';
 import { peerVersion } from './python3.js';
 
@@ -56,38 +57,11 @@ const metaffi: Impl = {
       [T.metaffi_int64_type]);
     const echoAny = mod.loadEntity('callable=EchoAny', [T.metaffi_any_type], [T.metaffi_any_type]);
     const fail = mod.loadEntity('callable=Fail', null, null);
-    const counter = newCounter();
     const cb = makeMetaFFICallable((x: number) => x + 1, [T.metaffi_int64_type], [T.metaffi_int64_type]);
-    const cells: Record<string, CellOrReason> = {};
-    for (const n of [10, 100, 1000, 10000]) {
-      const arr = floats(n);
-      const f64 = Float64Array.from(arr);
-      cells[`sum-array-${n}`] = { op: () => sum(arr), check: isSum(n) };
-      cells[`sum-f64-${n}`] = { op: () => sumPacked(f64), check: isSum(n) };
-      cells[`echo-array-${n}`] = { op: () => echoArray(arr), check: isFloats(n, false) };
-      cells[`echo-f64-${n}`] = { op: () => echoPacked(f64), check: isFloats(n, true) };
-    }
     return {
       info: 'metaffi dynamic calls (loadEntity) on a compiled Go guest',
-      cells: {
-        void: { op: () => noop(), check: isUndefinedOrNull },
-        int64: { op: () => echoInt64(123456789), check: is(123456789) },
-        string: { op: () => echoString(STRING40), check: isString40 },
-        ...cells,
-        object: {
-          op: () => {
-            const c = newCounter();
-            const r = add(c, 1);
-            c.release();
-            return r;
-          },
-          check: is(1),
-        },
-        method: { op: () => add(counter, 0), check: is(0) },
-        callback: { op: () => callCallback(cb, 41), check: is(42) },
-        any: { op: () => echoAny(42), check: is(42) },
-        error: { op: () => thrown(() => fail()), check: isBenchError },
-      },
+      cells: metaffiCells({ noop, echoInt64: echoInt64, echoString, sumArray: sum, sumPacked, echoArray, echoPacked,
+        newCounter, add, callCallback, echoAny, fail }, cb),
     };
   },
 };

@@ -1,7 +1,8 @@
 /** The openjdk group: the JNI limit addon, metaffi, node-java (`java`) and java-bridge. */
 import { createRequire } from 'node:module';
 import { STRING40, floats, type CellOrReason, type Impl, type Prepared } from '../common.js';
-import { is, isBenchError, isFloats, isString40, isSum, isUndefinedOrNull, thrown } from './check.js';
+import { is, isBenchError, isString40, isSum, isUndefinedOrNull, thrown } from './check.js';
+import { metaffiCells } from './cells.js';
 import { peerRequire } from './peers.js';
 import { peerVersion } from './python3.js';
 
@@ -55,38 +56,11 @@ const metaffi: Impl = {
       [T.metaffi_int64_type]);
     const echoAny = mod.loadEntity(`${B}echoAny`, [T.metaffi_any_type], [T.metaffi_any_type]);
     const fail = mod.loadEntity(`${B}fail`, null, null);
-    const counter = newCounter();
     const cb = makeMetaFFICallable((x: number) => x + 1, [T.metaffi_int64_type], [T.metaffi_int64_type]);
-    const cells: Record<string, CellOrReason> = {};
-    for (const n of [10, 100, 1000, 10000]) {
-      const arr = floats(n);
-      const f64 = Float64Array.from(arr);
-      cells[`sum-array-${n}`] = { op: () => sum(arr), check: isSum(n) };
-      cells[`sum-f64-${n}`] = { op: () => sumPacked(f64), check: isSum(n) };
-      cells[`echo-array-${n}`] = { op: () => echoArray(arr), check: isFloats(n, false) };
-      cells[`echo-f64-${n}`] = { op: () => echoPacked(f64), check: isFloats(n, true) };
-    }
     return {
       info: 'metaffi dynamic calls (loadEntity)',
-      cells: {
-        void: { op: () => noop(), check: isUndefinedOrNull },
-        int64: { op: () => echoLong(123456789), check: is(123456789) },
-        string: { op: () => echoString(STRING40), check: isString40 },
-        ...cells,
-        object: {
-          op: () => {
-            const c = newCounter();
-            const r = add(c, 1);
-            c.release();
-            return r;
-          },
-          check: is(1),
-        },
-        method: { op: () => add(counter, 0), check: is(0) },
-        callback: { op: () => callCallback(cb, 41), check: is(42) },
-        any: { op: () => echoAny(42), check: is(42) },
-        error: { op: () => thrown(() => fail()), check: isBenchError },
-      },
+      cells: metaffiCells({ noop, echoInt64: echoLong, echoString, sumArray: sum, sumPacked, echoArray, echoPacked,
+        newCounter, add, callCallback, echoAny, fail }, cb),
     };
   },
 };

@@ -4,34 +4,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ARRAY_SIZES, STRING40, fixtures, floats, type CellOrReason, type Impl, type Prepared } from '../common.js';
 import { is, isBenchError, isFloats, isString40, isSum, isUndefinedOrNull, thrown, thrownAsync } from './check.js';
+import { arrayCells, metaffiCells } from './cells.js';
 import { peerRequire } from './peers.js';
 
 const moduleFolder = join(fixtures, 'python');
 const modulePath = join(moduleFolder, 'bench_mod.py');
-
-type ArrayOps = {
-  sum: (a: number[] | Float64Array) => unknown;
-  echo: (a: number[] | Float64Array) => unknown;
-};
-
-/** The array cells for every size, plain Array and Float64Array in. */
-function arrayCells(plain: ArrayOps, typed: ArrayOps | string): Record<string, CellOrReason> {
-  const cells: Record<string, CellOrReason> = {};
-  for (const n of ARRAY_SIZES) {
-    const arr = floats(n);
-    const f64 = Float64Array.from(arr);
-    cells[`sum-array-${n}`] = { op: () => plain.sum(arr), check: isSum(n) };
-    cells[`echo-array-${n}`] = { op: () => plain.echo(arr), check: isFloats(n, false) };
-    if (typeof typed === 'string') {
-      cells[`sum-f64-${n}`] = { unavailable: typed };
-      cells[`echo-f64-${n}`] = { unavailable: typed };
-    } else {
-      cells[`sum-f64-${n}`] = { op: () => typed.sum(f64), check: isSum(n) };
-      cells[`echo-f64-${n}`] = { op: () => typed.echo(f64), check: isFloats(n, true) };
-    }
-  }
-  return cells;
-}
 
 /* The limit's plain-Array cells copy the numbers into a reused Float64Array in JS and call the
  * typed-array entry (and copy an echo back into an Array): faster than reading elements one by
@@ -109,30 +86,11 @@ const metaffi: Impl = {
       [T.metaffi_int64_type]);
     const echoAny = mod.loadEntity('callable=echo_any', [T.metaffi_any_type], [T.metaffi_any_type]);
     const fail = mod.loadEntity('callable=fail', null, null);
-    const counter = newCounter();
     const cb = makeMetaFFICallable((x: number) => x + 1, [T.metaffi_int64_type], [T.metaffi_int64_type]);
     return {
       info: 'metaffi dynamic calls (loadEntity)',
-      cells: {
-        void: { op: () => noop(), check: isUndefinedOrNull },
-        int64: { op: () => echoInt64(123456789), check: is(123456789) },
-        string: { op: () => echoString(STRING40), check: isString40 },
-        ...arrayCells({ sum: (a) => sumArray(a), echo: (a) => echoArray(a) },
-          { sum: (a) => sumPacked(a), echo: (a) => echoPacked(a) }),
-        object: {
-          op: () => {
-            const c = newCounter();
-            const r = add(c, 1);
-            c.release();
-            return r;
-          },
-          check: is(1),
-        },
-        method: { op: () => add(counter, 0), check: is(0) },
-        callback: { op: () => callCallback(cb, 41), check: is(42) },
-        any: { op: () => echoAny(42), check: is(42) },
-        error: { op: () => thrown(() => fail()), check: isBenchError },
-      },
+      cells: metaffiCells({ noop, echoInt64, echoString, sumArray, sumPacked, echoArray, echoPacked, newCounter, add,
+        callCallback, echoAny, fail }, cb),
     };
   },
 };
