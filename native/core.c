@@ -1438,9 +1438,12 @@ static void throw_metaffi_error(napi_env env, const char *runtime, const metaffi
 	char msg[4096];
 	const char *type = err->type && *err->type ? err->type : NULL;
 	const char *text = err->message ? err->message : "";
-	if (context && type) snprintf(msg, sizeof msg, "%s: %s: %s", context, type, text);
+	/* A plugin's own error (not a foreign exception) carries our class name as its type: the
+	 * JS error is already a MetaFFIError, so the message does not repeat it. */
+	const char *shown = type && strcmp(type, "MetaFFIError") != 0 ? type : NULL;
+	if (context && shown) snprintf(msg, sizeof msg, "%s: %s: %s", context, shown, text);
 	else if (context) snprintf(msg, sizeof msg, "%s: %s", context, text);
-	else if (type) snprintf(msg, sizeof msg, "%s: %s", type, text);
+	else if (shown) snprintf(msg, sizeof msg, "%s: %s", shown, text);
 	else snprintf(msg, sizeof msg, "%s", text);
 	napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &args[0]);
 	napi_value cause = NULL;

@@ -56,3 +56,13 @@ describe('go errors and panics', () => {
     assert.throws(() => name(7), /panic: runtime error: index out of range \[7\] with length 2/);
   });
 });
+
+describe('go load errors read plainly', () => {
+  it('an error of the plugin itself does not repeat "MetaFFIError" in its message', () => {
+    assert.throws(() => guest.loadEntity('callable=NoSuchFunction'), (e: unknown) =>
+      e instanceof MetaFFIError && e.message.startsWith("cannot load entity 'NoSuchFunction': the Go guest has no function") &&
+      !e.message.includes('MetaFFIError'));
+    assert.throws(() => guest.loadEntity('callable=Add', [T.metaffi_string8_type, I], [I]), (e: unknown) =>
+      e instanceof MetaFFIError && /^cannot load entity 'Add': Add parameter 1 is Go int/.test(e.message));
+  });
+});
