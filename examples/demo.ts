@@ -1,5 +1,6 @@
 /**
- * The main demo: TypeScript calling Python, Java and Go in-process, through the dynamic API.
+ * The main demo: TypeScript calling Python, Java and Go in-process, through the dynamic API,
+ * and a Python function called by Java.
  * Run it with `npm start`.
  */
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFIError } from 'metaffi';
@@ -79,3 +80,10 @@ const go = new MetaFFIRuntime('go');
 const hello = go.loadModule(helloGuest);
 const sayHello = hello.loadEntity('callable=SayHello', [T.metaffi_string8_type], [T.metaffi_string8_type]);
 console.log('go      hello.SayHello("TypeScript")  =', sayHello('TypeScript'));
+
+// --- Across runtimes --------------------------------------------------------------------
+// A Python function handed to Java: Java's IntStream calls Python directly, through the
+// common data types, without coming back to JS.
+const operator = python.loadModule('operator');
+const pythonMul = operator.loadEntity('attribute=mul,getter', null, [T.metaffi_callable_type])();
+console.log('java    IntStream 1..5 reduce(python operator.mul) =', reduce(range(1, 5), 1, pythonMul));

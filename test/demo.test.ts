@@ -16,5 +16,6 @@ describe('the demo (npm start)', () => {
     assert.match(r.stdout, /java\.lang\.NumberFormatException: For input string: "12x"/);
     assert.match(r.stdout, /MetaFFIHandle\(openjdk org\.apache\.logging\.log4j\.core\.Logger\)/);
     assert.match(r.stdout, /ERROR metaffi\.demo - an error logged by log4j, called from TypeScript/);
+    assert.match(r.stdout, /reduce\(python operator\.mul\) = 120/);
   });
 });
