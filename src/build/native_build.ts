@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { coreAddonPath, nativeSourceDir } from '../paths.js';
 
-function napiIncludeDir(): string {
+export function napiIncludeDir(): string {
   try {
     const require = createRequire(import.meta.url);
     const headers = require('node-api-headers') as { include_dir?: string };
