@@ -549,35 +549,6 @@ typedef struct {
 	box *last_box;         /* set by js_ref_to_cdt when the value was one of our boxes */
 } conv;
 
-static const char *type_base_name(uint64_t t)
-{
-	switch (t) {
-	case MT_FLOAT64: return "float64";
-	case MT_FLOAT32: return "float32";
-	case MT_INT8: return "int8";
-	case MT_INT16: return "int16";
-	case MT_INT32: return "int32";
-	case MT_INT64: return "int64";
-	case MT_UINT8: return "uint8";
-	case MT_UINT16: return "uint16";
-	case MT_UINT32: return "uint32";
-	case MT_UINT64: return "uint64";
-	case MT_BOOL: return "bool";
-	case MT_STRING8: return "string8";
-	case MT_STRING16: return "string16";
-	case MT_STRING32: return "string32";
-	case MT_HANDLE: return "handle";
-	case MT_SIZE: return "size";
-	case MT_CHAR8: return "char8";
-	case MT_CHAR16: return "char16";
-	case MT_CHAR32: return "char32";
-	case MT_ANY: return "any";
-	case MT_NULL: return "null";
-	case MT_CALLABLE: return "callable";
-	case MT_MAP: return "map";
-	default: return "unknown";
-	}
-}
 
 static void describe_js(napi_env env, napi_value v, char *out, size_t size)
 {
@@ -757,12 +728,12 @@ static int js_int_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out)
 	return 0;
 not_integer : {
 	char e[64];
-	snprintf(e, sizeof e, "%s (an integer number or bigint)", type_base_name(type));
+	snprintf(e, sizeof e, "%s (an integer number or bigint)", metaffi_type_name(type));
 	return conv_fail(c, v, e);
 }
 out_of_range : {
 	char e[64];
-	snprintf(e, sizeof e, "%s, but the value is out of its range", type_base_name(type));
+	snprintf(e, sizeof e, "%s, but the value is out of its range", metaffi_type_name(type));
 	return conv_fail(c, v, e);
 }
 }
@@ -952,7 +923,7 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 	napi_is_array(c->env, v, &is_arr);
 	if (!is_arr) {
 		char e[64];
-		snprintf(e, sizeof e, "an array (%s%s)", type_base_name(elem),
+		snprintf(e, sizeof e, "an array (%s%s)", metaffi_type_name(elem),
 		         dims == 1 ? "[]" : dims == 2 ? "[][]" : "[]...");
 		return conv_fail(c, v, e);
 	}
@@ -2038,7 +2009,7 @@ static void type_list_text(const metaffi_type_info *t, size_t n, char *out, size
 	out[0] = 0;
 	for (size_t i = 0; i < n && o < size; i++) {
 		int dims = (t[i].type & MT_ARRAY) ? (t[i].dims > 0 ? t[i].dims : 1) : 0;
-		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", type_base_name(MT_ELEMENT(t[i].type)));
+		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", metaffi_type_name(MT_ELEMENT(t[i].type)));
 		for (int d = 0; d < dims && o < size; d++) o += snprintf(out + o, size - o, "[]");
 	}
 }

@@ -90,6 +90,37 @@ struct cdt {
 	} v;
 };
 
+/* The MetaFFI name of a base type code ("int64", "string8", ...), for messages. */
+static inline const char *metaffi_type_name(uint64_t t)
+{
+	switch (t) {
+	case MT_FLOAT64: return "float64";
+	case MT_FLOAT32: return "float32";
+	case MT_INT8: return "int8";
+	case MT_INT16: return "int16";
+	case MT_INT32: return "int32";
+	case MT_INT64: return "int64";
+	case MT_UINT8: return "uint8";
+	case MT_UINT16: return "uint16";
+	case MT_UINT32: return "uint32";
+	case MT_UINT64: return "uint64";
+	case MT_BOOL: return "bool";
+	case MT_STRING8: return "string8";
+	case MT_STRING16: return "string16";
+	case MT_STRING32: return "string32";
+	case MT_HANDLE: return "handle";
+	case MT_SIZE: return "size";
+	case MT_CHAR8: return "char8";
+	case MT_CHAR16: return "char16";
+	case MT_CHAR32: return "char32";
+	case MT_ANY: return "any";
+	case MT_NULL: return "null";
+	case MT_CALLABLE: return "callable";
+	case MT_MAP: return "map";
+	default: return "unknown";
+	}
+}
+
 /* A declared type: MetaFFI type code, array dimensions (0 = not an array), alias. */
 typedef struct {
 	uint64_t type;

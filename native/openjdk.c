@@ -227,25 +227,16 @@ static const char *cdt_type_name(uint64_t t)
 	if ((t & MT_ARRAY) && !(t & MT_PACKED)) return "an array";
 	if (t & MT_PACKED) return "a numeric array";
 	switch (t) {
-	case MT_FLOAT64: return "float64";
-	case MT_FLOAT32: return "float32";
-	case MT_INT8: return "int8";
-	case MT_INT16: return "int16";
-	case MT_INT32: return "int32";
-	case MT_INT64: return "int64";
-	case MT_UINT8: return "uint8";
-	case MT_UINT16: return "uint16";
-	case MT_UINT32: return "uint32";
-	case MT_UINT64: return "uint64";
-	case MT_SIZE: return "size";
-	case MT_BOOL: return "bool";
 	case MT_STRING8: case MT_STRING16: case MT_STRING32: return "a string";
 	case MT_CHAR8: case MT_CHAR16: case MT_CHAR32: return "a character";
 	case MT_HANDLE: return "a handle";
 	case MT_CALLABLE: return "a function";
-	case MT_NULL: return "null";
 	case MT_MAP: return "a map";
-	default: return "an unknown value";
+	case MT_ANY: return "an unknown value";
+	default: {
+		const char *name = metaffi_type_name(t);
+		return strcmp(name, "unknown") == 0 ? "an unknown value" : name;
+	}
 	}
 }
 
