@@ -40,6 +40,11 @@
 /* Extension of this project: a dictionary (JS plain object or Map, Python dict, Java Map). */
 #define MT_MAP       (1ULL << 40)
 
+/* How deep a value may nest (arrays in arrays, maps, any) in any conversion, in the core
+ * and in every plugin. Deeper is an error, never a stack overflow: 256 levels of C
+ * recursion fit every thread stack a runtime gives us, Java's small ones included. */
+#define METAFFI_MAX_DEPTH 256
+
 #define MT_ELEMENT(t) ((t) & ~(MT_ARRAY | MT_PACKED))
 
 /* Runtime ids. A handle or callable carries the id of the runtime that owns it. */
