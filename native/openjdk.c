@@ -46,6 +46,8 @@ static char g_broken[1400]; /* why the JVM of this process cannot be used, once 
 /* Classes and methods used on the call path, resolved once. */
 static jclass c_bridge, c_object, c_string, c_foreign_obj, c_foreign_exc, c_class, c_map, c_iae;
 static jclass c_box[8];
+static jclass c_soe, c_ste;
+static jfieldID f_host_error, f_foreign_type, f_foreign_message, f_foreign_stack, f_detail, f_stack_trace;
 static jmethodID m_box_of[8], m_unbox[8];
 static jmethodID m_init, m_adopt, m_add_paths, m_find_class, m_kind_of, m_kind_of_object,
 	m_foreign_ref, m_class_name, m_resolve, m_param_types, m_return_type, m_is_static, m_proxy,
@@ -314,6 +316,33 @@ static const char *class_name(JNIEnv *env, jobject cls_or_obj, int is_class)
 	return r;
 }
 
+static jstring string_field(JNIEnv *env, jobject o, jfieldID f)
+{
+	return f ? (jstring)(*env)->GetObjectField(env, o, f) : NULL;
+}
+
+static __attribute__((noinline)) void error_without_java(JNIEnv *env, jthrowable t, metaffi_error *err)
+{
+	if ((*env)->IsInstanceOf(env, t, c_foreign_exc)) {
+		jstring ty = string_field(env, t, f_foreign_type), msg = string_field(env, t, f_foreign_message),
+		        st = string_field(env, t, f_foreign_stack);
+		err->type = jstring_utf8(env, ty);
+		err->message = jstring_utf8(env, msg);
+		err->stack = st ? jstring_utf8(env, st) : NULL;
+		err->host_error = (uint64_t)(*env)->GetLongField(env, t, f_host_error);
+		if (ty) (*env)->DeleteLocalRef(env, ty);
+		if (msg) (*env)->DeleteLocalRef(env, msg);
+		if (st) (*env)->DeleteLocalRef(env, st);
+		return;
+	}
+	if ((*env)->IsInstanceOf(env, t, c_soe)) {
+		set_error(err, "java.lang.StackOverflowError", "the Java stack overflowed (calls nested too deeply, for "
+		          "example functions of JavaScript and Java calling each other)");
+		return;
+	}
+	set_error(err, "java.lang.Throwable", "an exception that could not be described (the Java stack is exhausted)");
+}
+
 /* The pending Java exception as a metaffi_error. plain: an error of ours (bad entity
  * path, missing class) whose message says it all, without Java type and stack. */
 static void error_from_java(JNIEnv *env, metaffi_error *err, int plain)
@@ -328,8 +357,10 @@ static void error_from_java(JNIEnv *env, metaffi_error *err, int plain)
 	}
 	jobjectArray d = (*env)->CallStaticObjectMethod(env, c_bridge, m_describe_exc, t);
 	if ((*env)->ExceptionCheck(env) || !d) {
+		/* Describing it needs Java stack, and there may be none left (a StackOverflowError,
+		 * or an error passing through deeply nested calls): read what JNI can read alone. */
 		(*env)->ExceptionClear(env);
-		set_error(err, "java.lang.Throwable", "an exception that could not be described");
+		error_without_java(env, t, err);
 		(*env)->DeleteLocalRef(env, t);
 		return;
 	}
@@ -1260,6 +1291,23 @@ static void throw_foreign(JNIEnv *env, const metaffi_error *e)
 	jstring m = jstring_from_utf8(env, e->message ? e->message : "");
 	jstring s = e->stack ? jstring_from_utf8(env, e->stack) : NULL;
 	jobject x = (*env)->NewObject(env, c_foreign_exc, m_foreign_exc_new, t, m, s, (jlong)e->host_error);
+	if ((*env)->ExceptionCheck(env) || !x) {
+		/* No Java stack left to run the constructor: fill the fields directly, so the error
+		 * (and a JS exception's identity) still reaches the caller. */
+		(*env)->ExceptionClear(env);
+		x = (*env)->AllocObject(env, c_foreign_exc);
+		if (x) {
+			jobjectArray none = (*env)->NewObjectArray(env, 0, c_ste, NULL);
+			(*env)->SetObjectField(env, x, f_foreign_type, t);
+			(*env)->SetObjectField(env, x, f_foreign_message, m);
+			(*env)->SetObjectField(env, x, f_foreign_stack, s);
+			(*env)->SetLongField(env, x, f_host_error, (jlong)e->host_error);
+			if (f_detail) (*env)->SetObjectField(env, x, f_detail, m);
+			if (f_stack_trace && none) (*env)->SetObjectField(env, x, f_stack_trace, none);
+			if (none) (*env)->DeleteLocalRef(env, none);
+		}
+		if ((*env)->ExceptionCheck(env)) (*env)->ExceptionClear(env);
+	}
 	if (x) (*env)->Throw(env, x);
 	if (x) (*env)->DeleteLocalRef(env, x);
 	(*env)->DeleteLocalRef(env, t);
@@ -1354,8 +1402,23 @@ static int cache_all(JNIEnv *env)
 	    cache_class(env, "java/lang/String", &c_string) || cache_class(env, "metaffi/jvm/ForeignObject", &c_foreign_obj) ||
 	    cache_class(env, "metaffi/jvm/ForeignException", &c_foreign_exc) || cache_class(env, "java/lang/Class", &c_class) ||
 	    cache_class(env, "java/util/LinkedHashMap", &c_map) ||
-	    cache_class(env, "java/lang/IllegalArgumentException", &c_iae))
+	    cache_class(env, "java/lang/IllegalArgumentException", &c_iae) ||
+	    cache_class(env, "java/lang/StackOverflowError", &c_soe) ||
+	    cache_class(env, "java/lang/StackTraceElement", &c_ste))
 		return -1;
+	f_host_error = (*env)->GetFieldID(env, c_foreign_exc, "hostError", "J");
+	f_foreign_type = (*env)->GetFieldID(env, c_foreign_exc, "foreignType", "Ljava/lang/String;");
+	f_foreign_message = (*env)->GetFieldID(env, c_foreign_exc, "foreignMessage", "Ljava/lang/String;");
+	f_foreign_stack = (*env)->GetFieldID(env, c_foreign_exc, "foreignStack", "Ljava/lang/String;");
+	if (!f_host_error || !f_foreign_type || !f_foreign_message || !f_foreign_stack) return -1;
+	jclass thr = (*env)->FindClass(env, "java/lang/Throwable");
+	if (!thr) return -1;
+	/* Throwable's own fields, for an exception made without its constructor (optional) */
+	f_detail = (*env)->GetFieldID(env, thr, "detailMessage", "Ljava/lang/String;");
+	if (!f_detail) (*env)->ExceptionClear(env);
+	f_stack_trace = (*env)->GetFieldID(env, thr, "stackTrace", "[Ljava/lang/StackTraceElement;");
+	if (!f_stack_trace) (*env)->ExceptionClear(env);
+	(*env)->DeleteLocalRef(env, thr);
 	for (int i = 0; i < 8; i++) {
 		char sig[64];
 		if (cache_class(env, boxes[i], &c_box[i])) return -1;

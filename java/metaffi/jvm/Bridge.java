@@ -58,19 +58,45 @@ public final class Bridge {
      * callables held by JavaScript, Python, Go). For leak tests. */
     public static native long liveReferences();
 
+    /**
+     * Drops a foreign reference when the Java object holding it (a proxy of a JS function, a
+     * ForeignObject) is collected. Each pending one pins memory outside the Java heap (the JS
+     * function and its record), which the JVM does not see: a loop handing Java a fresh JS
+     * closure per call fills no Java heap worth collecting, so without help no GC would come
+     * for a long time while native memory grows. So the number of pending references is
+     * counted, and every GC_EVERY new ones above the lowest count seen since the last
+     * collection ask for one.
+     */
     static final class Release implements Runnable {
         private final long runtime, value;
 
         Release(long runtime, long value) {
             this.runtime = runtime;
             this.value = value;
+            long n = PENDING.incrementAndGet();
+            long low = lowWater;
+            if (n < low) lowWater = n;
+            else if (n - low > GC_EVERY) {
+                lowWater = n;
+                System.gc();
+            }
         }
 
         @Override
         public void run() {
+            PENDING.decrementAndGet();
             releaseForeign(runtime, value);
         }
     }
+
+    /** Foreign references held by Java objects not yet collected (for leak tests). */
+    public static long pendingForeignReferences() {
+        return PENDING.get();
+    }
+
+    static final java.util.concurrent.atomic.AtomicLong PENDING = new java.util.concurrent.atomic.AtomicLong();
+    static final long GC_EVERY = Long.getLong("metaffi.foreignRefsPerGc", 20_000L);
+    private static volatile long lowWater;
 
     // ---------------------------------------------------------------------------------
     // Runtime and modules
@@ -114,17 +140,51 @@ public final class Bridge {
         }
     }
 
+    /** Classes whose static initializer failed: name -> what it threw. */
+    private static final Map<String, String> failedInit = new ConcurrentHashMap<>();
+
     static Class<?> findClass(String name) {
+        if (name.indexOf('\0') >= 0) throw new IllegalArgumentException("a class name cannot contain a NUL character");
         String n = name.trim().replace('/', '.');
+        // Nested classes: Outer$Inner as Java names them, or Outer.Inner as they are written.
+        String candidate = n;
+        while (true) {
+            Class<?> c = loadClass(candidate);
+            if (c != null) return c;
+            int dot = candidate.lastIndexOf('.');
+            if (dot < 0) break;
+            candidate = candidate.substring(0, dot) + '$' + candidate.substring(dot + 1);
+        }
+        String where;
+        synchronized (loaded) {
+            where = loaded.isEmpty() ? "only JDK classes are loaded" : "loaded: " + String.join(";", loaded);
+        }
+        throw new IllegalArgumentException("class '" + name + "' not found (" + where
+                + "); write fully qualified names, nested classes as Outer$Inner or Outer.Inner");
+    }
+
+    /** The class of that exact name, initialized; null when there is none. */
+    private static Class<?> loadClass(String n) {
+        Class<?> c;
+        try {
+            c = Class.forName(n, false, loader);
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            return null;
+        }
         try {
             return Class.forName(n, true, loader);
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            failedInit.put(c.getName(), cause.getClass().getName()
+                    + (cause.getMessage() != null ? ": " + cause.getMessage() : ""));
+            throw e;
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            String where;
-            synchronized (loaded) {
-                where = loaded.isEmpty() ? "only JDK classes are loaded" : "loaded: " + String.join(";", loaded);
-            }
-            throw new IllegalArgumentException("class '" + name + "' not found (" + where
-                    + "); write fully qualified names, nested classes as Outer$Inner", e);
+            String why = failedInit.get(c.getName());
+            NoClassDefFoundError x = new NoClassDefFoundError("class " + c.getName() + " failed to initialize"
+                    + (why != null ? " earlier in this process (its static initializer threw " + why + ")" : "")
+                    + "; a class whose static initializer failed cannot be used until the process restarts");
+            x.initCause(e);
+            throw x;
         }
     }
 
@@ -346,12 +406,30 @@ public final class Bridge {
         return sb.toString();
     }
 
+    /**
+     * A public method inherited from a package-private class is reached through a bridge the
+     * compiler puts in the public subclass (StringBuilder.length comes from the package-private
+     * AbstractStringBuilder): that bridge has the signature of the method it stands for, unlike
+     * the bridges of generic methods.
+     */
+    private static boolean isAccessBridge(Method m) {
+        for (Class<?> k = m.getDeclaringClass().getSuperclass(); k != null; k = k.getSuperclass()) {
+            try {
+                Method t = k.getDeclaredMethod(m.getName(), m.getParameterTypes());
+                return t.getReturnType() == m.getReturnType() && !Modifier.isPublic(k.getModifiers());
+            } catch (NoSuchMethodException e) {
+                // look further up
+            }
+        }
+        return false;
+    }
+
     private static List<Method> methodsNamed(Class<?> cls, String name) {
         List<Method> out = new ArrayList<>();
         List<Method> all = new ArrayList<>(Arrays.asList(cls.getMethods()));
         if (cls.isInterface()) all.addAll(Arrays.asList(Object.class.getMethods()));
         for (Method m : all) {
-            if (!m.getName().equals(name) || m.isBridge() || m.isSynthetic()) continue;
+            if (!m.getName().equals(name) || ((m.isBridge() || m.isSynthetic()) && !isAccessBridge(m))) continue;
             boolean dup = false;
             for (int i = 0; i < out.size(); i++) {
                 Method o = out.get(i);
@@ -625,6 +703,19 @@ public final class Bridge {
         long host = 0;
         String type = t.getClass().getName();
         String msg = t.getMessage();
+        if (t instanceof StackOverflowError && (msg == null || msg.isEmpty())) msg = STACK_OVERFLOW;
+        if (t instanceof ExceptionInInitializerError && t.getCause() != null) {
+            Throwable c = t.getCause();
+            String owner = "a static initializer";
+            for (StackTraceElement e : c.getStackTrace()) {
+                if (e.getMethodName().equals("<clinit>")) {
+                    owner = "the static initializer of " + e.getClassName();
+                    break;
+                }
+            }
+            msg = owner + " threw " + c.getClass().getName()
+                    + (c.getMessage() != null ? ": " + c.getMessage() : "");
+        }
         if (t instanceof ForeignException) {
             ForeignException f = (ForeignException) t;
             host = f.hostError;
@@ -637,6 +728,9 @@ public final class Bridge {
         }
         return new String[] {type, msg == null ? "" : msg, sw.toString(), Long.toString(host)};
     }
+
+    static final String STACK_OVERFLOW = "the Java stack overflowed (calls nested too deeply, "
+            + "for example functions of JavaScript and Java calling each other)";
 
     static void flush() {
         System.out.flush();
