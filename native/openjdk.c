@@ -1115,7 +1115,12 @@ static __attribute__((noinline)) int fit_error(metaffi_error *err, const cdt *v,
 	switch (cdt_number(v, &i, &d)) {
 	case N_INT: snprintf(val, sizeof val, " %lld", (long long)i); break;
 	case N_UINT: snprintf(val, sizeof val, " %llu", (unsigned long long)i); break;
-	case N_FLOAT: snprintf(val, sizeof val, " %.17g", d); break;
+	case N_FLOAT: /* the shortest form that reads back as the same double */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(val, sizeof val, " %.*g", prec, d);
+			if (strtod(val, NULL) == d || d != d) break;
+		}
+		break;
 	case N_BOOL: snprintf(val, sizeof val, " %s", i ? "true" : "false"); break;
 	default: break;
 	}

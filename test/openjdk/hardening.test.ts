@@ -1,0 +1,334 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MetaFFIError, MetaFFIHandle, MetaFFIRuntime, MetaFFITypes as T, MetaFFITypeInfo } from 'metaffi';
+import { guestClasses } from '../support/java.js';
+import { runScript } from '../support/subprocess.js';
+
+const S = T.metaffi_string8_type;
+const I32 = T.metaffi_int32_type;
+const I64 = T.metaffi_int64_type;
+const A = T.metaffi_any_type;
+const H = T.metaffi_handle_type;
+const C = T.metaffi_callable_type;
+const F32 = T.metaffi_float32_type;
+const F64 = T.metaffi_float64_type;
+
+const classes = guestClasses();
+const jvm = new MetaFFIRuntime('openjdk');
+const guest = jvm.loadModule(classes);
+type Spec = number | MetaFFITypeInfo;
+const hard = (name: string, params: Spec[] | null, rets: Spec[] | null) =>
+  guest.loadEntity(`class=guest.Hardening,callable=${name}`, params, rets);
+const echo = (name: string, params: Spec[] | null, rets: Spec[] | null) =>
+  guest.loadEntity(`class=guest.Guest,callable=${name}`, params, rets);
+const list = (v: unknown): unknown[] => Array.from(v as ArrayLike<unknown>);
+
+/** The error, or one of the errors it wraps, that is an instance of `cls`. */
+function findInChain(e: unknown, cls: new (...a: never[]) => Error): Error | undefined {
+  let x: unknown = e;
+  for (let i = 0; x instanceof Error && i < 1000; i++) {
+    if (x instanceof cls) return x;
+    x = (x as Error).cause;
+  }
+  return undefined;
+}
+
+describe('openjdk: nesting depth', () => {
+  it('256 levels pass, deeper is an error naming where (256, 257, 1000, 30000; a child process)', () => {
+    const r = runScript('jdk-depth', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const m = new MetaFFIRuntime('openjdk').loadModule(${JSON.stringify(classes)});
+      const f = (n, p, r) => m.loadEntity('class=guest.Hardening,callable=' + n, p, r);
+      const nest = f('nest', [T.metaffi_int32_type], [T.metaffi_any_type]);
+      const depthOf = f('depthOf', [T.metaffi_any_type], [T.metaffi_int32_type]);
+      const toCallback = f('nestToCallback', [T.metaffi_callable_type, T.metaffi_int32_type], [T.metaffi_any_type]);
+      const jsDepth = (x) => { let k = 0; while (Array.isArray(x)) { x = x[0]; k++; } return k; };
+      const jsNest = (d) => { let o = 1; for (let i = 0; i < d; i++) o = [o]; return o; };
+      const out = (label, fn) => {
+        try { console.log(label, 'ok', fn()); }
+        catch (e) { console.log(label, 'error', e.constructor.name, JSON.stringify(e.message)); }
+      };
+      for (const d of [256, 257, 1000, 30000]) out('java->js ' + d, () => jsDepth(nest(d)));
+      for (const d of [256, 257, 1000]) out('js->java ' + d, () => depthOf(jsNest(d)));
+      for (const d of [256, 257, 1000, 30000]) out('callback ' + d, () => toCallback((x) => jsDepth(x), d));
+      console.log('alive', depthOf(jsNest(3)));
+    `);
+    assert.equal(r.status, 0, `status ${r.status} signal ${r.signal}\n${r.stdout}\n${r.stderr}`);
+    const lines = new Map(r.stdout.trim().split('\n').map((l) => [l.split(' ').slice(0, 2).join(' '), l]));
+    const deep = /nested deeper than 256 levels \(at \[0\]\[0\]\[0\]\[0\]\.\.\.\); flatten it or pass a handle/;
+    assert.match(lines.get('java->js 256') ?? '', / ok 256$/);
+    assert.match(lines.get('js->java 256') ?? '', / ok 256$/);
+    assert.match(lines.get('callback 256') ?? '', / ok 256$/);
+    for (const d of [257, 1000, 30000]) {
+      const ret = lines.get(`java->js ${d}`) ?? '';
+      assert.match(ret, / error MetaFFIError "return value is nested deeper/);
+      assert.match(ret, deep);
+      const cb = lines.get(`callback ${d}`) ?? '';
+      assert.match(cb, / error MetaFFIError .*argument 1 of the foreign function is nested deeper/);
+      assert.match(cb, deep);
+    }
+    for (const d of [257, 1000]) {
+      // the core may refuse it first (a RangeError); either way the message says where
+      const arg = lines.get(`js->java ${d}`) ?? '';
+      assert.match(arg, / error (MetaFFIError|RangeError) .*argument 1 is nested deeper/);
+      assert.match(arg, deep);
+    }
+    assert.match(r.stdout, /alive 3/);
+  });
+
+  it('maps count as levels too', () => {
+    const depthOf = hard('depthOf', [A], [I32]);
+    let o: unknown = 1;
+    for (let i = 0; i < 300; i++) o = i % 2 ? [o] : { k: o };
+    assert.throws(() => depthOf(o), /argument 1 is nested deeper than 256 levels/);
+  });
+});
+
+describe('openjdk: unsigned types keep their bits', () => {
+  it('scalars of every width at their edges, both directions', () => {
+    const u8 = echo('echoByte', [T.metaffi_uint8_type], [T.metaffi_uint8_type]);
+    for (const v of [0, 1, 127, 128, 254, 255]) assert.equal(u8(v), v);
+    const u16 = echo('echoShort', [T.metaffi_uint16_type], [T.metaffi_uint16_type]);
+    for (const v of [0, 32767, 32768, 65535]) assert.equal(u16(v), v);
+    const u32 = echo('echoInt', [T.metaffi_uint32_type], [T.metaffi_uint32_type]);
+    for (const v of [0, 2147483647, 2147483648, 4294967295]) assert.equal(u32(v), v);
+    const u64 = echo('echoLong', [T.metaffi_uint64_type], [T.metaffi_uint64_type]);
+    assert.equal(u64(0), 0);
+    assert.equal(u64(2n ** 63n), 9223372036854775808n);
+    assert.equal(u64(2n ** 64n - 1n), 18446744073709551615n);
+    const size = echo('echoLong', [T.metaffi_size_type], [T.metaffi_size_type]);
+    assert.equal(size(2n ** 64n - 1n), 18446744073709551615n);
+    // a signed Java value of the same width, returned as unsigned
+    assert.equal(echo('echoByte', [T.metaffi_int8_type], [T.metaffi_uint8_type])(-1), 255);
+    assert.equal(echo('echoShort', [T.metaffi_int16_type], [T.metaffi_uint16_type])(-32768), 32768);
+    assert.equal(echo('echoInt', [I32], [T.metaffi_uint32_type])(-1), 4294967295);
+    assert.equal(echo('echoLong', [I64], [T.metaffi_uint64_type])(-1), 18446744073709551615n);
+  });
+
+  it('arrays of every width at their edges, both directions', () => {
+    assert.deepEqual(list(echo('echoBytes', [T.metaffi_uint8_array_type], [T.metaffi_uint8_array_type])([0, 127, 128, 255])), [0, 127, 128, 255]);
+    assert.deepEqual(list(echo('echoShorts', [T.metaffi_uint16_array_type], [T.metaffi_uint16_array_type])([0, 32768, 65535])), [0, 32768, 65535]);
+    assert.deepEqual(list(hard('ints', [T.metaffi_uint32_array_type], [T.metaffi_uint32_array_type])([0, 2147483648, 4294967295])), [0, 2147483648, 4294967295]);
+    assert.deepEqual(list(echo('echoLongs', [T.metaffi_uint64_array_type], [T.metaffi_uint64_array_type])([0, 2n ** 63n, 2n ** 64n - 1n])).map((v) => BigInt(v as number | bigint)),
+      [0n, 2n ** 63n, 2n ** 64n - 1n]);
+    assert.deepEqual(list(hard('bytesOf', [T.metaffi_int32_array_type], [T.metaffi_uint8_array_type])([-1, 0, -128])), [255, 0, 128]);
+  });
+
+  it('a Java type of another width is range-checked instead', () => {
+    assert.equal(hard('takeShort', [T.metaffi_uint8_type], [T.metaffi_int16_type])(255), 255);
+    assert.throws(() => hard('takeInt', [T.metaffi_uint64_type], [I32])(2n ** 64n - 1n), /18446744073709551615 does not fit a Java int/);
+    assert.throws(() => hard('takeInt', [T.metaffi_uint64_type], [I32])(2n ** 31n), /2147483648 does not fit a Java int/);
+    assert.throws(() => hard('giveInt', [I32], [T.metaffi_uint16_type])(-1), (e: unknown) =>
+      e instanceof MetaFFIError && /return value: the Java int -1 does not fit the declared uint16/.test(e.message));
+    assert.equal(hard('giveInt', [I32], [T.metaffi_uint16_type])(65535), 65535);
+    assert.throws(() => hard('giveInt', [I32], [T.metaffi_uint8_type])(256), /the Java int 256 does not fit the declared uint8/);
+    assert.throws(() => hard('intsOf', [T.metaffi_int64_array_type], [T.metaffi_uint8_array_type])([1, 300]), /\[1\]: the Java int 300 does not fit the declared uint8/);
+  });
+});
+
+describe('openjdk: declared return types are enforced', () => {
+  it('a value of the wrong kind is an error naming the type and the position', () => {
+    assert.throws(() => hard('giveString', null, [T.metaffi_int8_type])(), (e: unknown) =>
+      e instanceof MetaFFIError && e.message === 'return value: Java returned a string where int8 is declared');
+    assert.throws(() => hard('giveObject', [A], [I32])(null), /return value: Java returned null where int32 is declared/);
+    assert.throws(() => hard('giveDouble', [F64], [I64])(1.5), /the Java double 1.5 is no integer for the declared int64/);
+    assert.throws(() => hard('giveObject', [A], [S])(5), /Java returned int32|the Java int 5 is no string/);
+    assert.throws(() => hard('giveObject', [A], [T.metaffi_int32_array_type])('x'), /Java returned a string where an array is declared/);
+  });
+
+  it('integers are range-checked against the declared width', () => {
+    const asInt8 = hard('giveInt', [I32], [T.metaffi_int8_type]);
+    assert.equal(asInt8(127), 127);
+    assert.equal(asInt8(-128), -128);
+    assert.throws(() => asInt8(300), (e: unknown) =>
+      e instanceof MetaFFIError && e.message === 'return value: the Java int 300 does not fit the declared int8');
+    assert.throws(() => asInt8(-129), /-129 does not fit the declared int8/);
+    assert.throws(() => hard('giveInt', [I32], [T.metaffi_uint8_type])(300), /300 does not fit the declared uint8/);
+    assert.throws(() => hard('giveObject', [A], [T.metaffi_int16_type])(2n ** 40n), /1099511627776 does not fit the declared int16/);
+  });
+
+  it('bool: booleans, and the integers 0 and 1', () => {
+    const asBool = hard('giveObject', [A], [T.metaffi_bool_type]);
+    assert.equal(asBool(true), true);
+    assert.equal(asBool(1), true);
+    assert.equal(asBool(0), false);
+    assert.throws(() => asBool(300), /the Java int 300 is not a bool \(true, false, 0 or 1\)/);
+    assert.throws(() => asBool('true'), /Java returned a string where bool is declared/);
+  });
+
+  it('float32: finite values beyond its range are errors both ways; Infinity and NaN pass', () => {
+    const asF32 = hard('giveDouble', [F64], [F32]);
+    assert.equal(asF32(0.1), Math.fround(0.1));
+    assert.equal(asF32(3.4e38), Math.fround(3.4e38));
+    assert.equal(asF32(Infinity), Infinity);
+    assert.equal(asF32(-Infinity), -Infinity);
+    assert.ok(Number.isNaN(asF32(NaN)));
+    assert.throws(() => asF32(1e300), (e: unknown) =>
+      e instanceof MetaFFIError && /return value: the Java double 1e\+300 is out of the range of the declared float32/.test(e.message));
+    assert.throws(() => asF32(-1e39), /-1e\+39 is out of the range/);
+    const takeFloat = hard('takeFloat', [F64], [F32]);
+    assert.equal(takeFloat(1.5), 1.5);
+    assert.equal(takeFloat(-Infinity), -Infinity);
+    assert.throws(() => takeFloat(1e300), (e: unknown) =>
+      e instanceof MetaFFIError && /argument 1: the value 1e\+300 is out of the range of a Java float/.test(e.message));
+  });
+});
+
+describe('openjdk: messages', () => {
+  it('a failing static initializer reports its cause, and the class later says it failed to initialize', () => {
+    assert.throws(() => guest.loadEntity('class=guest.BadStatic,callable=value', null, [A]), (e: unknown) => {
+      assert.ok(e instanceof MetaFFIError);
+      assert.equal(e.foreignType, 'java.lang.ExceptionInInitializerError');
+      assert.match(e.message, /the static initializer of guest\.BadStatic threw java\.lang\.IllegalStateException: static setup broke/);
+      assert.match(e.foreignStack ?? '', /Caused by: java\.lang\.IllegalStateException: static setup broke/);
+      assert.match(e.foreignStack ?? '', /guest\.BadStatic\.fail/);
+      return true;
+    });
+    for (let i = 0; i < 2; i++) {
+      assert.throws(() => guest.loadEntity('class=guest.BadStatic,callable=value', null, [A]), (e: unknown) => {
+        assert.ok(e instanceof MetaFFIError);
+        assert.match(e.message, /class guest\.BadStatic failed to initialize earlier in this process \(its static initializer threw java\.lang\.IllegalStateException: static setup broke\)/);
+        assert.doesNotMatch(e.message, /not found/);
+        return true;
+      });
+    }
+  });
+
+  it('a RangeError deep inside JS<->Java nesting comes back as the RangeError', () => {
+    const rec = hard('recurse', [C, I32], [I32]);
+    const endless = (n: number): number => endless(n + 1) + 1;
+    for (const levels of [0, 1, 10, 60]) {
+      const cb = (n: number): number => (n < levels ? (rec(cb, n + 1) as number) : endless(0));
+      assert.throws(() => rec(cb, 0), (e: unknown) => {
+        const range = findInChain(e, RangeError);
+        assert.ok(range, `levels ${levels}: ${String(e)}`);
+        assert.match(range.message, /Maximum call stack size exceeded/);
+        return true;
+      });
+    }
+  });
+
+  it('endless JS<->Java recursion ends in a described error, and both runtimes go on (a child process)', () => {
+    const r = runScript('jdk-mutual', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const m = new MetaFFIRuntime('openjdk').loadModule(${JSON.stringify(classes)});
+      const rec = m.loadEntity('class=guest.Hardening,callable=recurse', [T.metaffi_callable_type, T.metaffi_int32_type], [T.metaffi_int32_type]);
+      for (let round = 0; round < 3; round++) {
+        const cb = (n) => rec(cb, n + 1);
+        try { rec(cb, 0); console.log('no error'); }
+        catch (e) {
+          let x = e; while (x && x.cause) x = x.cause;
+          console.log('error', e.constructor.name, JSON.stringify(e.message), '|', x.constructor.name, JSON.stringify(x.message));
+        }
+      }
+      console.log('alive', rec((n) => n * 2, 21));
+    `);
+    assert.equal(r.status, 0, `status ${r.status} signal ${r.signal}\n${r.stdout}\n${r.stderr}`);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 4, r.stdout);
+    for (const l of lines.slice(0, 3)) {
+      assert.match(l, /^error /);
+      assert.doesNotMatch(l, /could not be described/);
+      assert.doesNotMatch(l, /StackOverflowError: "/);
+      assert.match(l, /Maximum call stack size exceeded|the Java stack overflowed/);
+    }
+    assert.equal(lines[3], 'alive 42');
+  });
+
+  it('a public method inherited from a package-private class is found through the public class', () => {
+    const jdk = jvm.loadModule('java.base');
+    const make = jdk.loadEntity('class=java.lang.StringBuilder,callable=<init>', [S], [H]);
+    const length = jdk.loadEntity('class=java.lang.StringBuilder,callable=length,instance_required', [H], [I32]);
+    const append = jdk.loadEntity('class=java.lang.StringBuilder,callable=append,instance_required', [H, S], [H]);
+    const charAt = jdk.loadEntity('class=java.lang.StringBuilder,callable=charAt,instance_required', [H, I32], [T.metaffi_char16_type]);
+    const sb = make('hello');
+    assert.equal(length(sb), 5);
+    append(sb, ' world');
+    assert.equal(length(sb), 11);
+    assert.equal(charAt(sb, 6), 'w');
+  });
+});
+
+describe('openjdk: MetaFFI compatibility', () => {
+  it('SomeClass[] declared as handle[] is an array of handles, and goes back as SomeClass[]', () => {
+    const things = hard('things', [I32], [T.metaffi_handle_array_type])(3) as MetaFFIHandle[];
+    assert.ok(Array.isArray(things));
+    assert.equal(things.length, 3);
+    for (const t of things) assert.ok(t instanceof MetaFFIHandle);
+    const id = guest.loadEntity('class=guest.Hardening$Thing,callable=id,instance_required', [H], [I32]);
+    assert.deepEqual(things.map((t) => id(t)), [1, 2, 3]);
+    assert.equal(hard('sumIds', [T.metaffi_handle_array_type], [I32])(things), 6);
+    assert.equal(hard('sumIds', [T.metaffi_handle_array_type], [I32])([things[2], things[2]]), 6);
+    // 2-D both ways
+    const grid2 = new MetaFFITypeInfo(T.metaffi_handle_array_type, undefined, 2);
+    const grid = hard('thingGrid', [I32, I32], [grid2])(2, 3) as MetaFFIHandle[][];
+    assert.equal(grid.length, 2);
+    assert.equal(grid[1].length, 3);
+    assert.equal(id(grid[1][2]), 12);
+    assert.equal(hard('sumGrid', [grid2], [I32])(grid), 0 + 1 + 2 + 10 + 11 + 12);
+    // a bare handle still holds the whole array, and goes back too
+    const whole = hard('things', [I32], [H])(4);
+    assert.ok(whole instanceof MetaFFIHandle);
+    assert.equal(hard('sumIds', [H], [I32])(whole), 10);
+    // elements of the wrong class are refused
+    assert.throws(() => hard('sumIds', [T.metaffi_handle_array_type], [I32])([whole]), /\[0\]: expected a guest\.Hardening\$Thing/);
+  });
+
+  it('nested classes written with a dot as well as with $', () => {
+    const viaDot = guest.loadEntity('class=guest.Hardening.Callbacks,callable=apply', [C, S], [S]);
+    const viaDollar = guest.loadEntity('class=guest.Hardening$Callbacks,callable=apply', [C, S], [S]);
+    assert.equal(viaDot((s: string) => `${s}!`, 'hi'), 'hi!');
+    assert.equal(viaDollar((s: string) => `${s}?`, 'hi'), 'hi?');
+    const transform = guest.loadEntity('class=guest.Hardening.Callbacks.StringTransformer,callable=transform,instance_required', [H, S], [S]);
+    const upper = guest.loadEntity('class=guest.Hardening.Callbacks,callable=upper', null, [H])();
+    assert.equal(transform(upper, 'shout'), 'SHOUT');
+    assert.throws(() => guest.loadEntity('class=guest.Hardening.NoSuch,callable=x', null, null), /class 'guest\.Hardening\.NoSuch' not found/);
+  });
+});
+
+describe('openjdk: strings with NUL characters', () => {
+  it('round-trip in every string encoding', () => {
+    for (const t of [S, T.metaffi_string16_type, T.metaffi_string32_type]) {
+      const e = echo('echoString', [t], [t]);
+      for (const s of ['\0', 'a\0b', '\0\0x\0', 'é\0🎉\0']) assert.equal(e(s), s);
+      assert.equal(hard('withNul', null, [t])(), 'a\0b\0');
+      assert.equal(hard('lengthOf', [t], [I32])('a\0b\0'), 4);
+    }
+    assert.deepEqual(echo('upper', [T.metaffi_string8_array_type], [T.metaffi_string8_array_type])(['a\0b']), ['A\0B']);
+  });
+});
+
+describe('openjdk: proxies of JS functions do not pin memory until some Java GC', () => {
+  const pending = guest.loadEntity('class=metaffi.jvm.Bridge,callable=pendingForeignReferences', null, [I64]) as () => number;
+
+  it('200,000 calls each handing Java a proxy: pending references and RSS stay bounded', () => {
+    const once = hard('applyOnce', [C, I32], [I32]);
+    const same = (x: number) => x + 1;
+    for (let i = 0; i < 20_000; i++) once(same, i); // warm up
+    const rss = process.memoryUsage.rss();
+    let total = 0;
+    for (let i = 0; i < 200_000; i++) total += once(same, 1) as number;
+    assert.equal(total, 400_000);
+    const growth = (process.memoryUsage.rss() - rss) / (1 << 20);
+    assert.ok(pending() < 100_000, `pending foreign references: ${pending()}`);
+    assert.ok(growth < 30, `RSS grew by ${growth.toFixed(1)} MiB`);
+  });
+
+  it('fresh closures: the Java side keeps its pending references bounded', () => {
+    const once = hard('applyOnce', [C, I32], [I32]);
+    let total = 0;
+    for (let i = 0; i < 200_000; i++) total += once((x: number) => x + i, 0) as number;
+    assert.equal(total, (200_000 * 199_999) / 2);
+    assert.ok(pending() < 100_000, `pending foreign references: ${pending()}`);
+  });
+
+  it('a proxy that escaped the call keeps working', () => {
+    const keep = hard('keep', [C], [I32]);
+    const callKept = hard('callKept', [I32], [I32]);
+    assert.equal(keep((x: number) => x * 10), 10);
+    const once = hard('applyOnce', [C, I32], [I32]);
+    for (let i = 0; i < 50_000; i++) once((x: number) => x, i); // several collections meanwhile
+    assert.equal(callKept(7), 70);
+    hard('dropKept', null, null)();
+  });
+});
