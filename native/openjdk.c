@@ -880,6 +880,12 @@ static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow,
 	}
 	if (kind == K_FUNC) return conv_error(err, "a function (for a Java functional interface)", v);
 	if (((t & MT_ARRAY) || t == MT_MAP) && too_deep(depth, err)) return -1;
+	/* each level holds a local reference or two while the next one converts: ask for
+	 * room for all of them (the JVM would grow the table anyway; this keeps it declared) */
+	if (((t & MT_ARRAY) || t == MT_MAP) && depth > 0 && (*env)->EnsureLocalCapacity(env, 2 * depth + 16)) {
+		error_from_java(env, err, 0);
+		return -1;
+	}
 	if (t & MT_ARRAY) {
 		if (kind > K_PRIM_ARRAY) return cdt_to_prim_array(env, v, kind - K_PRIM_ARRAY, out, err);
 		if (kind == K_ARRAY) return cdt_to_object_array(env, v, p, narrow, depth, out, err);
@@ -1084,6 +1090,10 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 		return 0;
 	}
 	if ((kind == K_ARRAY || kind > K_PRIM_ARRAY) && too_deep(depth, err)) return -1;
+	if ((kind == K_ARRAY || kind > K_PRIM_ARRAY) && depth > 0 && (*env)->EnsureLocalCapacity(env, 2 * depth + 16)) {
+		error_from_java(env, err, 0);
+		return -1;
+	}
 	if (kind > K_PRIM_ARRAY && kind <= K_PRIM_ARRAY + K_D) return prim_array_to_cdt(env, o, kind - K_PRIM_ARRAY, out);
 	if (kind == K_ARRAY)
 		return object_array_to_cdt(env, o, p && p->kind == K_ARRAY ? p->elem : NULL, declared, dims, depth, out, err);

@@ -285,6 +285,7 @@ public final class Bridge {
 
     static String typeName(long code, int dims) {
         long e = code & ~(ARRAY | PACKED);
+        if (e == 0 && (code & ARRAY) != 0) e = ANY; // the bare array type: an array of any
         String n;
         if (e == F64) n = "float64";
         else if (e == F32) n = "float32";
@@ -345,6 +346,7 @@ public final class Bridge {
             return 100;
         }
         long e = code & ~(ARRAY | PACKED);
+        if (e == 0 && (code & ARRAY) != 0) e = ANY; // the bare array type: an array of any
         int d = (code & ARRAY) != 0 ? Math.max(dims, 1) : 0;
         if (d > 0) {
             if (e == ANY && d == 1 && !j.isPrimitive()) return j == Object.class ? 3 : j.isArray() ? 4 : 1;
