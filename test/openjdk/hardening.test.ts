@@ -76,6 +76,20 @@ describe('openjdk: nesting depth', () => {
     assert.match(r.stdout, /alive 3/);
   });
 
+  it('a Java thread with a 256 KiB stack converts 256 levels both ways, and refuses 257', async () => {
+    const start = hard('deepOnThread', [C, I32, I32], null);
+    const result = hard('threadResult', null, [S]) as () => string | null;
+    const jsNest = (x: unknown, d: number): unknown => { for (let i = 0; i < d; i++) x = [x]; return x; };
+    const run = async (depth: number, answer: (x: unknown) => unknown): Promise<string> => {
+      start(answer, depth, 256);
+      for (let i = 0; i < 10_000 && result() === null; i++) await new Promise((r) => setTimeout(r, 2));
+      return result() ?? 'no result';
+    };
+    assert.equal(await run(256, (x) => x), 'depth 256');
+    assert.match(await run(257, (x) => x), /argument 1 of the foreign function is nested deeper than 256 levels/);
+    assert.equal(await run(1, () => jsNest(1, 256)), 'depth 256');
+  });
+
   it('maps count as levels too', () => {
     const depthOf = hard('depthOf', [A], [I32]);
     let o: unknown = 1;
