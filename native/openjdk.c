@@ -46,7 +46,8 @@ static char g_broken[1400]; /* why the JVM of this process cannot be used, once 
 /* Classes and methods used on the call path, resolved once. */
 static jclass c_bridge, c_object, c_string, c_foreign_obj, c_foreign_exc, c_class, c_map, c_iae;
 static jclass c_box[8];
-static jclass c_soe, c_ste;
+static jclass c_soe, c_ste, c_bigint;
+static jmethodID m_bigint_new, m_bigint_bits, m_bigint_signum, m_bigint_long;
 static jfieldID f_host_error, f_foreign_type, f_foreign_message, f_foreign_stack, f_detail, f_stack_trace;
 static jmethodID m_box_of[8], m_unbox[8];
 static jmethodID m_init, m_adopt, m_add_paths, m_find_class, m_kind_of, m_kind_of_object,
@@ -823,7 +824,18 @@ static jobject natural_box(JNIEnv *env, const cdt *v, int narrow)
 			if (narrow && i >= INT32_MIN && i <= INT32_MAX) { k = K_I; jv.i = (jint)i; }
 			else { k = K_J; jv.j = i; }
 			break;
-		default: k = K_J; jv.j = i; break;
+		default:
+			if ((uint64_t)i > (uint64_t)INT64_MAX) { /* beyond a long: a BigInteger */
+				char digits[24];
+				snprintf(digits, sizeof digits, "%llu", (unsigned long long)(uint64_t)i);
+				jstring s = (*env)->NewStringUTF(env, digits);
+				jobject b = s ? (*env)->NewObject(env, c_bigint, m_bigint_new, s) : NULL;
+				if (s) (*env)->DeleteLocalRef(env, s);
+				return b;
+			}
+			k = K_J;
+			jv.j = i;
+			break;
 		}
 	}
 	return box_value(env, k, jv);
@@ -1098,6 +1110,26 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 	if (kind == K_ARRAY)
 		return object_array_to_cdt(env, o, p && p->kind == K_ARRAY ? p->elem : NULL, declared, dims, depth, out, err);
 	if (kind == K_FOREIGN) return foreign_ref_to_cdt(env, o, out, err);
+	if (kind == K_OBJECT && declared != MT_CALLABLE && (*env)->IsInstanceOf(env, o, c_bigint)) {
+		/* a BigInteger that fits 64 bits is a number (signed, or unsigned up to 2^64-1) */
+		jint bits = (*env)->CallIntMethod(env, o, m_bigint_bits);
+		jint sign = (*env)->CallIntMethod(env, o, m_bigint_signum);
+		jlong l = (*env)->CallLongMethod(env, o, m_bigint_long);
+		if ((*env)->ExceptionCheck(env)) {
+			error_from_java(env, err, 0);
+			return -1;
+		}
+		if (bits <= 63) {
+			out->type = MT_INT64;
+			out->v.i64 = l;
+			return 0;
+		}
+		if (bits == 64 && sign > 0) {
+			out->type = MT_UINT64;
+			out->v.u64 = (uint64_t)l;
+			return 0;
+		}
+	}
 	/* Any other object: a handle; a callable when one was declared, or when the Java type is
 	 * a functional interface and `any` was declared. */
 	int callable = declared == MT_CALLABLE || (p && p->kind == K_FUNC && declared == MT_ANY);
@@ -1419,8 +1451,14 @@ static int cache_all(JNIEnv *env)
 	    cache_class(env, "java/util/LinkedHashMap", &c_map) ||
 	    cache_class(env, "java/lang/IllegalArgumentException", &c_iae) ||
 	    cache_class(env, "java/lang/StackOverflowError", &c_soe) ||
-	    cache_class(env, "java/lang/StackTraceElement", &c_ste))
+	    cache_class(env, "java/lang/StackTraceElement", &c_ste) ||
+	    cache_class(env, "java/math/BigInteger", &c_bigint))
 		return -1;
+	m_bigint_new = (*env)->GetMethodID(env, c_bigint, "<init>", "(Ljava/lang/String;)V");
+	m_bigint_bits = (*env)->GetMethodID(env, c_bigint, "bitLength", "()I");
+	m_bigint_signum = (*env)->GetMethodID(env, c_bigint, "signum", "()I");
+	m_bigint_long = (*env)->GetMethodID(env, c_bigint, "longValue", "()J");
+	if (!m_bigint_new || !m_bigint_bits || !m_bigint_signum || !m_bigint_long) return -1;
 	f_host_error = (*env)->GetFieldID(env, c_foreign_exc, "hostError", "J");
 	f_foreign_type = (*env)->GetFieldID(env, c_foreign_exc, "foreignType", "Ljava/lang/String;");
 	f_foreign_message = (*env)->GetFieldID(env, c_foreign_exc, "foreignMessage", "Ljava/lang/String;");

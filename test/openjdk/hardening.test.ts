@@ -140,6 +140,26 @@ describe('openjdk: unsigned types keep their bits', () => {
   });
 });
 
+describe('openjdk: numbers between JS and Java are never silently changed', () => {
+  it('a JS callback returning a non-integer or an out-of-range number for a Java int is an error', () => {
+    const once = hard('applyOnce', [C, I32], [I32]);
+    assert.equal(once((x: number) => x + 1, 6), 7);
+    assert.throws(() => once(() => 1.5, 0), /the value 1\.5 does not fit a Java int/);
+    assert.throws(() => once(() => 2 ** 40, 0), /the value 1099511627776 does not fit a Java int/);
+    assert.throws(() => once(() => 'x', 0), /java\.lang\.String value cannot be used where Java expects int/);
+  });
+
+  it('bigints beyond a long are BigIntegers in Java, and come back as the same bigint', () => {
+    const typeOf = echo('typeOf', [A], [S]);
+    const back = echo('echoObject', [A], [A]);
+    assert.equal(typeOf(2n ** 63n), 'java.math.BigInteger');
+    assert.equal(back(2n ** 63n), 2n ** 63n);
+    assert.equal(back(2n ** 64n - 1n), 2n ** 64n - 1n);
+    assert.equal(back(-(2n ** 63n)), -(2n ** 63n));
+    assert.equal(typeOf(-(2n ** 63n)), 'java.lang.Long');
+  });
+});
+
 describe('openjdk: declared return types are enforced', () => {
   it('a value of the wrong kind is an error naming the type and the position', () => {
     assert.throws(() => hard('giveString', null, [T.metaffi_int8_type])(), (e: unknown) =>

@@ -663,13 +663,29 @@ public final class Bridge {
         if (v instanceof Number && (b == Integer.class || b == Long.class || b == Double.class || b == Float.class
                 || b == Short.class || b == Byte.class || b == Number.class)) {
             Number n = (Number) v;
-            if (b == Integer.class) return n.intValue();
-            if (b == Long.class) return n.longValue();
+            if (b == Number.class) return n;
             if (b == Double.class) return n.doubleValue();
-            if (b == Float.class) return n.floatValue();
-            if (b == Short.class) return n.shortValue();
-            if (b == Byte.class) return n.byteValue();
-            return n;
+            if (b == Float.class) {
+                float f = n.floatValue();
+                if (Float.isInfinite(f) && !Double.isInfinite(n.doubleValue())) {
+                    throw new IllegalArgumentException("the value " + n + " is out of the range of a Java float");
+                }
+                return f;
+            }
+            // integral targets: integral values in range only, never a silent truncation
+            boolean integral = v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte;
+            long l = n.longValue();
+            long lo = b == Integer.class ? Integer.MIN_VALUE : b == Short.class ? Short.MIN_VALUE
+                    : b == Byte.class ? Byte.MIN_VALUE : Long.MIN_VALUE;
+            long hi = b == Integer.class ? Integer.MAX_VALUE : b == Short.class ? Short.MAX_VALUE
+                    : b == Byte.class ? Byte.MAX_VALUE : Long.MAX_VALUE;
+            if (!integral || l < lo || l > hi) {
+                throw new IllegalArgumentException("the value " + n + " does not fit a Java " + t.getTypeName());
+            }
+            if (b == Integer.class) return (int) l;
+            if (b == Long.class) return l;
+            if (b == Short.class) return (short) l;
+            return (byte) l;
         }
         if (b == Character.class && v instanceof String && ((String) v).length() == 1) return ((String) v).charAt(0);
         if (t.isArray() && v.getClass().isArray()) {
