@@ -356,6 +356,36 @@ describe('openjdk: proxies of JS functions do not pin memory until some Java GC'
     assert.ok(pending() < 100_000, `pending foreign references: ${pending()}`);
   });
 
+  it('JNI local references stay within what each call declares (-Xcheck:jni, a child process)', () => {
+    const r = runScript('jdk-checkjni', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const m = new MetaFFIRuntime('openjdk').loadModule(${JSON.stringify(classes)});
+      const f = (n, p, r) => m.loadEntity('class=guest.Hardening,callable=' + n, p, r);
+      const I32 = T.metaffi_int32_type, A = T.metaffi_any_type;
+      const things = f('things', [I32], [T.metaffi_handle_array_type]);
+      const sumIds = f('sumIds', [T.metaffi_handle_array_type], [I32]);
+      const nest = f('nest', [I32], [A]);
+      const depthOf = f('depthOf', [A], [I32]);
+      const asInt8 = f('giveInt', [I32], [T.metaffi_int8_type]);
+      const toCallback = f('nestToCallback', [T.metaffi_callable_type, I32], [A]);
+      const once = f('applyOnce', [T.metaffi_callable_type, I32], [I32]);
+      const deep = (d) => { let o = 1; for (let i = 0; i < d; i++) o = [o]; return o; };
+      let n = 0;
+      for (let i = 0; i < 300; i++) {
+        n += sumIds(things(5)) + depthOf(deep(256)) + once((x) => x, 1);
+        nest(256); toCallback((x) => 0, 256);
+        for (const bad of [() => nest(300), () => depthOf(deep(300)), () => asInt8(300), () => toCallback((x) => 0, 300)]) {
+          try { bad(); } catch { n++; }
+        }
+      }
+      console.log('done', n);
+    `, { METAFFI_JVM_OPTIONS: '-Xcheck:jni' });
+    assert.equal(r.status, 0, `status ${r.status} signal ${r.signal}\n${r.stdout}\n${r.stderr}`);
+    // (-Xcheck:jni also reports, on stdout, that the JVM's signal handlers were given SA_ONSTACK)
+    assert.match(r.stdout, new RegExp(`^done ${300 * (15 + 256 + 1 + 4)}$`, 'm'));
+    assert.doesNotMatch(r.stdout + r.stderr, /JNI local refs|FATAL ERROR|JNI call made without checking exceptions/);
+  });
+
   it('a proxy that escaped the call keeps working', () => {
     const keep = hard('keep', [C], [I32]);
     const callKept = hard('callKept', [I32], [I32]);
