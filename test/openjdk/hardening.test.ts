@@ -231,7 +231,7 @@ describe('openjdk: messages', () => {
   it('a RangeError deep inside JS<->Java nesting comes back as the RangeError', () => {
     const rec = hard('recurse', [C, I32], [I32]);
     const endless = (n: number): number => endless(n + 1) + 1;
-    for (const levels of [0, 1, 10, 60]) {
+    for (const levels of [0, 1, 10, 60, 90]) {
       const cb = (n: number): number => (n < levels ? (rec(cb, n + 1) as number) : endless(0));
       assert.throws(() => rec(cb, 0), (e: unknown) => {
         const range = findInChain(e, RangeError);

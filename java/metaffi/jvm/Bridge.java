@@ -455,6 +455,9 @@ public final class Bridge {
                           String[] pa, long[] rt, int[] rd) {
         boolean instance = (flags & F_INSTANCE) != 0;
         String owner = cls.getName();
+        if ((callable != null && callable.indexOf('\0') >= 0) || (field != null && field.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("a member name cannot contain a NUL character");
+        }
         if (field != null) return resolveField(cls, field, flags, pt, rt);
         if ((flags & (F_GETTER | F_SETTER)) != 0) {
             throw new IllegalArgumentException("getter and setter apply to field=...; callable=" + callable + " is a method");
