@@ -1175,6 +1175,26 @@ static __attribute__((noinline)) int fit_error(metaffi_error *err, const cdt *v,
 	return -1;
 }
 
+/* string8 and string32 cannot carry a lone surrogate (a Java string may hold one). */
+static int check_surrogates(const cdt *v, uint64_t decl, metaffi_error *err)
+{
+	const jchar *u = v->v.str.ptr;
+	size_t n = v->v.str.len;
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] < 0xD800 || u[i] > 0xDFFF) continue;
+		if (u[i] <= 0xDBFF && i + 1 < n && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
+			i++;
+			continue;
+		}
+		char msg[300];
+		snprintf(msg, sizeof msg, "the Java string has a lone surrogate (0x%04X) at index %zu, which %s cannot "
+		         "carry; declare string16 to receive it as it is", (unsigned)u[i], i, metaffi_type_name(decl));
+		set_error(err, "MetaFFIError", msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* One scalar made the declared scalar type (integers range-checked; a signed Java value of
  * the width of a declared unsigned type keeps its bits). */
 static int fit_scalar(cdt *v, uint64_t decl, metaffi_error *err)
@@ -1244,6 +1264,7 @@ static int fit_scalar(cdt *v, uint64_t decl, metaffi_error *err)
 		return fit_error(err, v, decl, "is no character for");
 	}
 	if (is_string_type(decl)) {
+		if (v->type == MT_STRING16 && decl != MT_STRING16) return check_surrogates(v, decl, err);
 		if (is_string_type(v->type)) return 0;
 		if (n == N_CHAR) { /* a char declared as a string: a one-character string */
 			uint32_t *cp = core->alloc(sizeof *cp);

@@ -332,6 +332,19 @@ describe('openjdk: strings with NUL characters', () => {
   });
 });
 
+describe('openjdk: lone surrogates', () => {
+  it('string16 carries them; string8 and string32 are an error naming the index', () => {
+    assert.equal(hard('loneSurrogate', null, [T.metaffi_string16_type])(), 'ab\uD800c');
+    for (const t of [S, T.metaffi_string32_type]) {
+      assert.throws(() => hard('loneSurrogate', null, [t])(), (e: unknown) => e instanceof MetaFFIError &&
+        /return value: the Java string has a lone surrogate \(0xD800\) at index 2/.test(e.message));
+    }
+    assert.throws(() => hard('loneSurrogates', null, [T.metaffi_string8_array_type])(), /return value\[1\]: the Java string has a lone surrogate \(0xDC00\) at index 1/);
+    assert.deepEqual(hard('loneSurrogates', null, [T.metaffi_string16_array_type])(), ['ok', 'x\uDC00']);
+    assert.equal(echo('echoString', [S], [S])('pair 🎉 ok'), 'pair 🎉 ok');
+  });
+});
+
 describe('openjdk: proxies of JS functions do not pin memory until some Java GC', () => {
   const pending = guest.loadEntity('class=metaffi.jvm.Bridge,callable=pendingForeignReferences', null, [I64]) as () => number;
 
