@@ -299,7 +299,8 @@ static __attribute__((noinline)) void prefix_index(metaffi_error *err, size_t i)
 static __attribute__((noinline)) void prefix_place(metaffi_error *err, const char *place)
 {
 	char msg[900];
-	const char *sep = err->type == DEPTH_ERROR || err->message[0] == '[' ? (err->type == DEPTH_ERROR ? " " : "") : ": ";
+	/* "argument 1 is nested ...", "argument 1[2]: ...", "argument 1: ..." */
+	const char *sep = err->type == DEPTH_ERROR ? " " : err->message[0] == '[' ? "" : ": ";
 	snprintf(msg, sizeof msg, "%s%s%s", place, sep, err->message);
 	err->message = core->strdup(msg, strlen(msg));
 	if (err->type == DEPTH_ERROR) err->type = "MetaFFIError";
