@@ -182,6 +182,8 @@ static const jchar *cdt_utf16(const cdt *v, jchar *small, size_t small_len, size
 	}
 	size_t cap = v->type == MT_STRING8 ? v->v.str.len : v->v.str.len * 2;
 	jchar *buf = cap <= small_len ? small : core->alloc((cap ? cap : 1) * sizeof(jchar));
+	*n = 0;
+	if (!buf) return NULL;
 	if (v->type == MT_STRING8) {
 		*n = utf8_to_utf16(v->v.str.ptr, v->v.str.len, buf);
 	} else {
@@ -207,7 +209,7 @@ static jstring make_jstring(JNIEnv *env, const cdt *v)
 	jchar small[256];
 	size_t n;
 	const jchar *u = cdt_utf16(v, small, 256, &n);
-	return (*env)->NewString(env, u, (jsize)n);
+	return u ? (*env)->NewString(env, u, (jsize)n) : NULL;
 }
 
 static jstring jstring_from_utf8(JNIEnv *env, const char *s)
@@ -217,6 +219,18 @@ static jstring jstring_from_utf8(JNIEnv *env, const char *s)
 	v.v.str.ptr = s ? s : "";
 	v.v.str.len = s ? strlen(s) : 0;
 	return make_jstring(env, &v);
+}
+
+/* Arena memory for a converted value; NULL (with the error set) when there is none. */
+static void *alloc_value(size_t size, metaffi_error *err)
+{
+	void *p = core->alloc(size);
+	if (!p) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "not enough memory to convert a value of %zu bytes", size);
+		set_error(err, "MetaFFIError", msg);
+	}
+	return p;
 }
 
 static int is_string_type(uint64_t t)
@@ -694,7 +708,11 @@ static int cdt_to_prim_array(JNIEnv *env, const cdt *v, int k, jobject *out, met
 		return 0;
 	}
 	size_t w = prim_width(k);
-	char *buf = core->alloc(n * w + 8);
+	char *buf = alloc_value(n * w + 8, err);
+	if (!buf) {
+		(*env)->DeleteLocalRef(env, a);
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		cdt one;
 		const cdt *src = &one;
@@ -909,6 +927,10 @@ static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow,
 	} else if (is_string_type(t)) {
 		if (kind != K_STRING && kind != K_OBJECT) return conv_error(err, kind_name(kind), v);
 		o = make_jstring(env, v);
+		if (!o && !(*env)->ExceptionCheck(env)) {
+			set_error(err, "MetaFFIError", "not enough memory to convert a string");
+			return -1;
+		}
 	} else if (t == MT_MAP) {
 		if (kind != K_OBJECT) return conv_error(err, kind_name(kind), v);
 		if (cdt_to_map(env, v, narrow, depth, &o, err)) return -1;
@@ -953,10 +975,11 @@ static void prim_to_cdt(int k, jvalue v, cdt *out)
 	}
 }
 
-static int jstring_to_cdt(JNIEnv *env, jstring s, cdt *out)
+static int jstring_to_cdt(JNIEnv *env, jstring s, cdt *out, metaffi_error *err)
 {
 	jsize n = (*env)->GetStringLength(env, s);
-	jchar *buf = core->alloc((size_t)(n ? n : 1) * sizeof(jchar));
+	jchar *buf = alloc_value((size_t)(n ? n : 1) * sizeof(jchar), err);
+	if (!buf) return -1;
 	(*env)->GetStringRegion(env, s, 0, n, buf);
 	out->type = MT_STRING16;
 	out->v.str.ptr = buf;
@@ -980,13 +1003,14 @@ static int ref_to_cdt(JNIEnv *env, jobject o, int callable, cdt *out, metaffi_er
 static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t declared, int dims, int depth,
                           cdt *out, metaffi_error *err);
 
-static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out)
+static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out, metaffi_error *err)
 {
 	jsize n = (*env)->GetArrayLength(env, a);
 	if (k == K_C) { /* char[]: an array of one-character strings */
-		jchar *buf = core->alloc((size_t)(n ? n : 1) * sizeof(jchar));
+		jchar *buf = alloc_value((size_t)(n ? n : 1) * sizeof(jchar), err);
+		cdt *elems = buf ? alloc_value((size_t)(n ? n : 1) * sizeof(cdt), err) : NULL;
+		if (!elems) return -1;
 		get_prim_region(env, k, a, n, buf);
-		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 		for (jsize i = 0; i < n; i++) {
 			elems[i].type = MT_CHAR16;
 			elems[i].v.ch = buf[i];
@@ -996,7 +1020,8 @@ static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out)
 		out->v.arr.len = (size_t)n;
 		return 0;
 	}
-	void *data = core->alloc((size_t)n * prim_width(k) + 8);
+	void *data = alloc_value((size_t)n * prim_width(k) + 8, err);
+	if (!data) return -1;
 	if (n) get_prim_region(env, k, a, n, data);
 	static const uint64_t types[] = {0, MT_BOOL, MT_INT8, MT_UINT16, MT_INT16, MT_INT32, MT_INT64, MT_FLOAT32, MT_FLOAT64};
 	out->type = types[k] | MT_ARRAY | MT_PACKED;
@@ -1009,7 +1034,8 @@ static int object_array_to_cdt(JNIEnv *env, jobjectArray a, const jplan *ep, uin
                                int depth, cdt *out, metaffi_error *err)
 {
 	jsize n = (*env)->GetArrayLength(env, a);
-	cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+	cdt *elems = alloc_value((size_t)(n ? n : 1) * sizeof(cdt), err);
+	if (!elems) return -1;
 	for (jsize i = 0; i < n; i++) {
 		jobject e = (*env)->GetObjectArrayElement(env, a, i);
 		tls_path[depth] = (size_t)i;
@@ -1081,7 +1107,7 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 		}
 		if (k != K_OBJECT || kind < 0) kind = k;
 	}
-	if (kind == K_STRING) return jstring_to_cdt(env, o, out);
+	if (kind == K_STRING) return jstring_to_cdt(env, o, out, err);
 	if (kind >= K_BOX && kind < K_BOX + 8) {
 		int prim = kind - K_BOX + 1;
 		jvalue v;
@@ -1107,7 +1133,7 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 		error_from_java(env, err, 0);
 		return -1;
 	}
-	if (kind > K_PRIM_ARRAY && kind <= K_PRIM_ARRAY + K_D) return prim_array_to_cdt(env, o, kind - K_PRIM_ARRAY, out);
+	if (kind > K_PRIM_ARRAY && kind <= K_PRIM_ARRAY + K_D) return prim_array_to_cdt(env, o, kind - K_PRIM_ARRAY, out, err);
 	if (kind == K_ARRAY)
 		return object_array_to_cdt(env, o, p && p->kind == K_ARRAY ? p->elem : NULL, declared, dims, depth, out, err);
 	if (kind == K_FOREIGN) return foreign_ref_to_cdt(env, o, out, err);
@@ -1268,7 +1294,8 @@ static int fit_scalar(cdt *v, uint64_t decl, metaffi_error *err)
 		if (v->type == MT_STRING16 && decl != MT_STRING16) return check_surrogates(v, decl, err);
 		if (is_string_type(v->type)) return 0;
 		if (n == N_CHAR) { /* a char declared as a string: a one-character string */
-			uint32_t *cp = core->alloc(sizeof *cp);
+			uint32_t *cp = alloc_value(sizeof *cp, err);
+			if (!cp) return -1;
 			*cp = v->v.ch;
 			v->type = MT_STRING32;
 			v->v.str.ptr = cp;
@@ -1307,7 +1334,8 @@ static int fit_packed(cdt *v, uint64_t decl, metaffi_error *err)
 	}
 	size_t w = decl == MT_BOOL || decl == MT_INT8 || decl == MT_UINT8 ? 1 : decl == MT_INT16 || decl == MT_UINT16 ? 2 :
 	           decl == MT_INT32 || decl == MT_UINT32 || decl == MT_FLOAT32 ? 4 : 8;
-	char *data = core->alloc(n * w + 8);
+	char *data = alloc_value(n * w + 8, err);
+	if (!data) return -1;
 	for (size_t i = 0; i < n; i++) {
 		cdt one;
 		packed_get(v, i, &one);
