@@ -12,6 +12,8 @@
 #include <jni.h>
 
 #include <dlfcn.h>
+#include <float.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,11 +46,14 @@ static char g_broken[1400]; /* why the JVM of this process cannot be used, once 
 /* Classes and methods used on the call path, resolved once. */
 static jclass c_bridge, c_object, c_string, c_foreign_obj, c_foreign_exc, c_class, c_map, c_iae;
 static jclass c_box[8];
+static jclass c_soe, c_ste, c_bigint;
+static jmethodID m_bigint_new, m_bigint_bits, m_bigint_signum, m_bigint_long;
+static jfieldID f_host_error, f_foreign_type, f_foreign_message, f_foreign_stack, f_detail, f_stack_trace;
 static jmethodID m_box_of[8], m_unbox[8];
 static jmethodID m_init, m_adopt, m_add_paths, m_find_class, m_kind_of, m_kind_of_object,
 	m_foreign_ref, m_class_name, m_resolve, m_param_types, m_return_type, m_is_static, m_proxy,
 	m_invoke_functional, m_describe_exc, m_flush, m_foreign_obj_new, m_foreign_exc_new,
-	m_component_type, m_map_new, m_map_put;
+	m_component_type, m_is_array, m_map_new, m_map_put;
 static jobject g_void; /* Bridge.VOID */
 
 typedef struct {
@@ -177,6 +182,8 @@ static const jchar *cdt_utf16(const cdt *v, jchar *small, size_t small_len, size
 	}
 	size_t cap = v->type == MT_STRING8 ? v->v.str.len : v->v.str.len * 2;
 	jchar *buf = cap <= small_len ? small : core->alloc((cap ? cap : 1) * sizeof(jchar));
+	*n = 0;
+	if (!buf) return NULL;
 	if (v->type == MT_STRING8) {
 		*n = utf8_to_utf16(v->v.str.ptr, v->v.str.len, buf);
 	} else {
@@ -202,7 +209,7 @@ static jstring make_jstring(JNIEnv *env, const cdt *v)
 	jchar small[256];
 	size_t n;
 	const jchar *u = cdt_utf16(v, small, 256, &n);
-	return (*env)->NewString(env, u, (jsize)n);
+	return u ? (*env)->NewString(env, u, (jsize)n) : NULL;
 }
 
 static jstring jstring_from_utf8(JNIEnv *env, const char *s)
@@ -212,6 +219,18 @@ static jstring jstring_from_utf8(JNIEnv *env, const char *s)
 	v.v.str.ptr = s ? s : "";
 	v.v.str.len = s ? strlen(s) : 0;
 	return make_jstring(env, &v);
+}
+
+/* Arena memory for a converted value; NULL (with the error set) when there is none. */
+static void *alloc_value(size_t size, metaffi_error *err)
+{
+	void *p = core->alloc(size);
+	if (!p) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "not enough memory to convert a value of %zu bytes", size);
+		set_error(err, "MetaFFIError", msg);
+	}
+	return p;
 }
 
 static int is_string_type(uint64_t t)
@@ -259,6 +278,48 @@ static int conv_error(metaffi_error *err, const char *expected, const cdt *got)
 	return -1;
 }
 
+/*
+ * Nesting. Every recursive conversion passes its depth (0 for an argument or result
+ * itself); an array or map at depth METAFFI_MAX_DEPTH is one level too many. The indexes
+ * on the way down are kept per thread so the error can say where. The error's type is
+ * this very string, so the levels above it know not to prefix their own index.
+ */
+static const char DEPTH_ERROR[] = "MetaFFIError";
+static __thread size_t tls_path[METAFFI_MAX_DEPTH + 1];
+
+static int too_deep(int depth, metaffi_error *err)
+{
+	if (depth < METAFFI_MAX_DEPTH) return 0;
+	char msg[200];
+	int n = snprintf(msg, sizeof msg, "is nested deeper than %d levels (at ", METAFFI_MAX_DEPTH);
+	for (int i = 0; i < 4 && i < depth; i++) n += snprintf(msg + n, sizeof msg - (size_t)n, "[%zu]", tls_path[i]);
+	snprintf(msg + n, sizeof msg - (size_t)n, "%s); flatten it or pass a handle", depth > 4 ? "..." : "");
+	set_error(err, "MetaFFIError", msg);
+	err->type = DEPTH_ERROR;
+	return 1;
+}
+
+/* Put the place of a failing element ("[3]") in front of its error. Kept out of the
+ * recursive functions so their stack frames stay small. */
+static __attribute__((noinline)) void prefix_index(metaffi_error *err, size_t i)
+{
+	if (err->type == DEPTH_ERROR) return;
+	char msg[700];
+	snprintf(msg, sizeof msg, "[%zu]%s%s", i, err->message[0] == '[' ? "" : ": ", err->message);
+	err->message = core->strdup(msg, strlen(msg));
+}
+
+/* "argument 2: ..." / "return value: ..." in front of an error. */
+static __attribute__((noinline)) void prefix_place(metaffi_error *err, const char *place)
+{
+	char msg[900];
+	/* "argument 1 is nested ...", "argument 1[2]: ...", "argument 1: ..." */
+	const char *sep = err->type == DEPTH_ERROR ? " " : err->message[0] == '[' ? "" : ": ";
+	snprintf(msg, sizeof msg, "%s%s%s", place, sep, err->message);
+	err->message = core->strdup(msg, strlen(msg));
+	if (err->type == DEPTH_ERROR) err->type = "MetaFFIError";
+}
+
 static const char *class_name(JNIEnv *env, jobject cls_or_obj, int is_class)
 {
 	jobject cls = is_class ? cls_or_obj : (*env)->GetObjectClass(env, cls_or_obj);
@@ -269,6 +330,33 @@ static const char *class_name(JNIEnv *env, jobject cls_or_obj, int is_class)
 	if (n) (*env)->DeleteLocalRef(env, n);
 	if (!is_class) (*env)->DeleteLocalRef(env, cls);
 	return r;
+}
+
+static jstring string_field(JNIEnv *env, jobject o, jfieldID f)
+{
+	return f ? (jstring)(*env)->GetObjectField(env, o, f) : NULL;
+}
+
+static __attribute__((noinline)) void error_without_java(JNIEnv *env, jthrowable t, metaffi_error *err)
+{
+	if ((*env)->IsInstanceOf(env, t, c_foreign_exc)) {
+		jstring ty = string_field(env, t, f_foreign_type), msg = string_field(env, t, f_foreign_message),
+		        st = string_field(env, t, f_foreign_stack);
+		err->type = jstring_utf8(env, ty);
+		err->message = jstring_utf8(env, msg);
+		err->stack = st ? jstring_utf8(env, st) : NULL;
+		err->host_error = (uint64_t)(*env)->GetLongField(env, t, f_host_error);
+		if (ty) (*env)->DeleteLocalRef(env, ty);
+		if (msg) (*env)->DeleteLocalRef(env, msg);
+		if (st) (*env)->DeleteLocalRef(env, st);
+		return;
+	}
+	if ((*env)->IsInstanceOf(env, t, c_soe)) {
+		set_error(err, "java.lang.StackOverflowError", "the Java stack overflowed (calls nested too deeply, for "
+		          "example functions of JavaScript and Java calling each other)");
+		return;
+	}
+	set_error(err, "java.lang.Throwable", "an exception that could not be described (the Java stack is exhausted)");
 }
 
 /* The pending Java exception as a metaffi_error. plain: an error of ours (bad entity
@@ -285,8 +373,10 @@ static void error_from_java(JNIEnv *env, metaffi_error *err, int plain)
 	}
 	jobjectArray d = (*env)->CallStaticObjectMethod(env, c_bridge, m_describe_exc, t);
 	if ((*env)->ExceptionCheck(env) || !d) {
+		/* Describing it needs Java stack, and there may be none left (a StackOverflowError,
+		 * or an error passing through deeply nested calls): read what JNI can read alone. */
 		(*env)->ExceptionClear(env);
-		set_error(err, "java.lang.Throwable", "an exception that could not be described");
+		error_without_java(env, t, err);
 		(*env)->DeleteLocalRef(env, t);
 		return;
 	}
@@ -434,6 +524,19 @@ static void packed_get(const cdt *v, size_t i, cdt *out)
 	}
 }
 
+/* The width in bytes of an integer type code. */
+static size_t int_width(uint64_t t)
+{
+	switch (t) {
+	case MT_INT8: case MT_UINT8: return 1;
+	case MT_INT16: case MT_UINT16: return 2;
+	case MT_INT32: case MT_UINT32: return 4;
+	default: return 8;
+	}
+}
+
+static size_t prim_width(int k);
+
 static int cdt_to_prim(const cdt *v, int kind, jvalue *out, metaffi_error *err)
 {
 	int64_t i = 0;
@@ -459,21 +562,37 @@ static int cdt_to_prim(const cdt *v, int kind, jvalue *out, metaffi_error *err)
 		return 0;
 	}
 	if (kind == K_F || kind == K_D) {
-		if (n == N_INT || n == N_UINT) d = (double)i;
+		if (n == N_INT) d = (double)i;
+		else if (n == N_UINT) d = (double)(uint64_t)i;
 		else if (n != N_FLOAT) return conv_error(err, kind == K_F ? "float" : "double", v);
-		if (kind == K_F) out->f = (jfloat)d;
-		else out->d = d;
+		if (kind == K_F) {
+			out->f = (jfloat)d;
+			if (isinf(out->f) && !isinf(d)) { /* a finite double beyond float's range */
+				char msg[160];
+				snprintf(msg, sizeof msg, "the value %g is out of the range of a Java float", d);
+				set_error(err, "MetaFFIError", msg);
+				return -1;
+			}
+		} else {
+			out->d = d;
+		}
 		return 0;
 	}
 	if (n != N_INT && n != N_UINT) return conv_error(err, kind_name(kind), v);
 	int64_t lo = kind == K_B ? -128 : kind == K_S ? -32768 : kind == K_I ? INT32_MIN : INT64_MIN;
 	int64_t hi = kind == K_B ? 127 : kind == K_S ? 32767 : kind == K_I ? INT32_MAX : INT64_MAX;
-	/* unsigned values keep their bits (uint8 255 is the byte -1) */
-	if (n == N_UINT && kind != K_J) hi = hi * 2 + 1;
-	if (n == N_UINT && kind == K_J) lo = INT64_MIN;
-	if (i < lo || i > hi) {
+	int ok;
+	if (n == N_UINT && int_width(v->type) == prim_width(kind)) {
+		ok = 1; /* the Java type of the same width keeps the bits (uint8 255 is the byte -1) */
+	} else if (n == N_UINT) {
+		ok = (uint64_t)i <= (uint64_t)hi;
+	} else {
+		ok = i >= lo && i <= hi;
+	}
+	if (!ok) {
 		char msg[160];
-		snprintf(msg, sizeof msg, "the value %lld does not fit a Java %s", (long long)i, kind_name(kind));
+		if (n == N_UINT) snprintf(msg, sizeof msg, "the value %llu does not fit a Java %s", (unsigned long long)i, kind_name(kind));
+		else snprintf(msg, sizeof msg, "the value %lld does not fit a Java %s", (long long)i, kind_name(kind));
 		set_error(err, "TypeError", msg);
 		return -1;
 	}
@@ -589,7 +708,11 @@ static int cdt_to_prim_array(JNIEnv *env, const cdt *v, int k, jobject *out, met
 		return 0;
 	}
 	size_t w = prim_width(k);
-	char *buf = core->alloc(n * w + 8);
+	char *buf = alloc_value(n * w + 8, err);
+	if (!buf) {
+		(*env)->DeleteLocalRef(env, a);
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		cdt one;
 		const cdt *src = &one;
@@ -597,9 +720,7 @@ static int cdt_to_prim_array(JNIEnv *env, const cdt *v, int k, jobject *out, met
 		else src = &v->v.arr.elems[i];
 		jvalue jv;
 		if (cdt_to_prim(src, k, &jv, err)) {
-			char msg[400];
-			snprintf(msg, sizeof msg, "[%zu]: %s", i, err->message);
-			err->message = core->strdup(msg, strlen(msg));
+			prefix_index(err, i);
 			(*env)->DeleteLocalRef(env, a);
 			return -1;
 		}
@@ -610,7 +731,7 @@ static int cdt_to_prim_array(JNIEnv *env, const cdt *v, int k, jobject *out, met
 	return 0;
 }
 
-static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow, jobject *out,
+static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow, int depth, jobject *out,
                           metaffi_error *err);
 
 static int check_instance(JNIEnv *env, jobject o, const jplan *p, const cdt *v, metaffi_error *err)
@@ -650,7 +771,7 @@ static int foreign_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, jobject
 	return 0;
 }
 
-static int cdt_to_object_array(JNIEnv *env, const cdt *v, const jplan *p, int narrow, jobject *out,
+static int cdt_to_object_array(JNIEnv *env, const cdt *v, const jplan *p, int narrow, int depth, jobject *out,
                                metaffi_error *err)
 {
 	int packed = (v->type & MT_PACKED) != 0;
@@ -669,10 +790,9 @@ static int cdt_to_object_array(JNIEnv *env, const cdt *v, const jplan *p, int na
 		if (packed) packed_get(v, i, &one);
 		else src = &v->v.arr.elems[i];
 		jobject e = NULL;
-		if (cdt_to_jobject(env, src, ep, narrow, &e, err)) {
-			char msg[600];
-			snprintf(msg, sizeof msg, "[%zu]%s%s", i, err->message[0] == '[' ? "" : ": ", err->message);
-			err->message = core->strdup(msg, strlen(msg));
+		tls_path[depth] = i;
+		if (cdt_to_jobject(env, src, ep, narrow, depth + 1, &e, err)) {
+			prefix_index(err, i);
 			(*env)->DeleteLocalRef(env, a);
 			return -1;
 		}
@@ -723,13 +843,24 @@ static jobject natural_box(JNIEnv *env, const cdt *v, int narrow)
 			if (narrow && i >= INT32_MIN && i <= INT32_MAX) { k = K_I; jv.i = (jint)i; }
 			else { k = K_J; jv.j = i; }
 			break;
-		default: k = K_J; jv.j = i; break;
+		default:
+			if ((uint64_t)i > (uint64_t)INT64_MAX) { /* beyond a long: a BigInteger */
+				char digits[24];
+				snprintf(digits, sizeof digits, "%llu", (unsigned long long)(uint64_t)i);
+				jstring s = (*env)->NewStringUTF(env, digits);
+				jobject b = s ? (*env)->NewObject(env, c_bigint, m_bigint_new, s) : NULL;
+				if (s) (*env)->DeleteLocalRef(env, s);
+				return b;
+			}
+			k = K_J;
+			jv.j = i;
+			break;
 		}
 	}
 	return box_value(env, k, jv);
 }
 
-static int cdt_to_map(JNIEnv *env, const cdt *v, int narrow, jobject *out, metaffi_error *err)
+static int cdt_to_map(JNIEnv *env, const cdt *v, int narrow, int depth, jobject *out, metaffi_error *err)
 {
 	jobject m = (*env)->NewObject(env, c_map, m_map_new);
 	if (!m) {
@@ -738,8 +869,9 @@ static int cdt_to_map(JNIEnv *env, const cdt *v, int narrow, jobject *out, metaf
 	}
 	for (size_t i = 0; i < v->v.map.len; i++) {
 		jobject k = NULL, x = NULL;
-		if (cdt_to_jobject(env, &v->v.map.kv[2 * i], NULL, narrow, &k, err) ||
-		    cdt_to_jobject(env, &v->v.map.kv[2 * i + 1], NULL, narrow, &x, err)) {
+		tls_path[depth] = i;
+		if (cdt_to_jobject(env, &v->v.map.kv[2 * i], NULL, narrow, depth + 1, &k, err) ||
+		    cdt_to_jobject(env, &v->v.map.kv[2 * i + 1], NULL, narrow, depth + 1, &x, err)) {
 			if (k) (*env)->DeleteLocalRef(env, k);
 			(*env)->DeleteLocalRef(env, m);
 			return -1;
@@ -759,7 +891,7 @@ static int cdt_to_map(JNIEnv *env, const cdt *v, int narrow, jobject *out, metaf
 }
 
 /* Any CDT as a Java object (a new local reference) for a plan (NULL: Object). */
-static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow, jobject *out,
+static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow, int depth, jobject *out,
                           metaffi_error *err)
 {
 	uint64_t t = v->type;
@@ -778,19 +910,30 @@ static int cdt_to_jobject(JNIEnv *env, const cdt *v, const jplan *p, int narrow,
 		return 0;
 	}
 	if (kind == K_FUNC) return conv_error(err, "a function (for a Java functional interface)", v);
+	if (((t & MT_ARRAY) || t == MT_MAP) && too_deep(depth, err)) return -1;
+	/* each level holds a local reference or two while the next one converts: ask for
+	 * room for all of them (the JVM would grow the table anyway; this keeps it declared) */
+	if (((t & MT_ARRAY) || t == MT_MAP) && depth > 0 && (*env)->EnsureLocalCapacity(env, 2 * depth + 16)) {
+		error_from_java(env, err, 0);
+		return -1;
+	}
 	if (t & MT_ARRAY) {
 		if (kind > K_PRIM_ARRAY) return cdt_to_prim_array(env, v, kind - K_PRIM_ARRAY, out, err);
-		if (kind == K_ARRAY) return cdt_to_object_array(env, v, p, narrow, out, err);
+		if (kind == K_ARRAY) return cdt_to_object_array(env, v, p, narrow, depth, out, err);
 		if (kind != K_OBJECT) return conv_error(err, kind_name(kind), v);
 		int rc = (t & MT_PACKED) ? cdt_to_prim_array(env, v, natural_prim(MT_ELEMENT(t)), &o, err)
-		                         : cdt_to_object_array(env, v, NULL, narrow, &o, err);
+		                         : cdt_to_object_array(env, v, NULL, narrow, depth, &o, err);
 		if (rc) return rc;
 	} else if (is_string_type(t)) {
 		if (kind != K_STRING && kind != K_OBJECT) return conv_error(err, kind_name(kind), v);
 		o = make_jstring(env, v);
+		if (!o && !(*env)->ExceptionCheck(env)) {
+			set_error(err, "MetaFFIError", "not enough memory to convert a string");
+			return -1;
+		}
 	} else if (t == MT_MAP) {
 		if (kind != K_OBJECT) return conv_error(err, kind_name(kind), v);
-		if (cdt_to_map(env, v, narrow, &o, err)) return -1;
+		if (cdt_to_map(env, v, narrow, depth, &o, err)) return -1;
 	} else if (kind >= K_BOX && kind < K_BOX + 8) {
 		jvalue jv;
 		if (cdt_to_prim(v, kind - K_BOX + 1, &jv, err)) return -1;
@@ -832,10 +975,11 @@ static void prim_to_cdt(int k, jvalue v, cdt *out)
 	}
 }
 
-static int jstring_to_cdt(JNIEnv *env, jstring s, cdt *out)
+static int jstring_to_cdt(JNIEnv *env, jstring s, cdt *out, metaffi_error *err)
 {
 	jsize n = (*env)->GetStringLength(env, s);
-	jchar *buf = core->alloc((size_t)(n ? n : 1) * sizeof(jchar));
+	jchar *buf = alloc_value((size_t)(n ? n : 1) * sizeof(jchar), err);
+	if (!buf) return -1;
 	(*env)->GetStringRegion(env, s, 0, n, buf);
 	out->type = MT_STRING16;
 	out->v.str.ptr = buf;
@@ -856,16 +1000,17 @@ static int ref_to_cdt(JNIEnv *env, jobject o, int callable, cdt *out, metaffi_er
 	return 0;
 }
 
-static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t declared, cdt *out,
-                          metaffi_error *err);
+static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t declared, int dims, int depth,
+                          cdt *out, metaffi_error *err);
 
-static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out)
+static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out, metaffi_error *err)
 {
 	jsize n = (*env)->GetArrayLength(env, a);
 	if (k == K_C) { /* char[]: an array of one-character strings */
-		jchar *buf = core->alloc((size_t)(n ? n : 1) * sizeof(jchar));
+		jchar *buf = alloc_value((size_t)(n ? n : 1) * sizeof(jchar), err);
+		cdt *elems = buf ? alloc_value((size_t)(n ? n : 1) * sizeof(cdt), err) : NULL;
+		if (!elems) return -1;
 		get_prim_region(env, k, a, n, buf);
-		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 		for (jsize i = 0; i < n; i++) {
 			elems[i].type = MT_CHAR16;
 			elems[i].v.ch = buf[i];
@@ -875,7 +1020,8 @@ static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out)
 		out->v.arr.len = (size_t)n;
 		return 0;
 	}
-	void *data = core->alloc((size_t)n * prim_width(k) + 8);
+	void *data = alloc_value((size_t)n * prim_width(k) + 8, err);
+	if (!data) return -1;
 	if (n) get_prim_region(env, k, a, n, data);
 	static const uint64_t types[] = {0, MT_BOOL, MT_INT8, MT_UINT16, MT_INT16, MT_INT32, MT_INT64, MT_FLOAT32, MT_FLOAT64};
 	out->type = types[k] | MT_ARRAY | MT_PACKED;
@@ -884,16 +1030,19 @@ static int prim_array_to_cdt(JNIEnv *env, jarray a, int k, cdt *out)
 	return 0;
 }
 
-static int object_array_to_cdt(JNIEnv *env, jobjectArray a, const jplan *ep, uint64_t declared, cdt *out,
-                               metaffi_error *err)
+static int object_array_to_cdt(JNIEnv *env, jobjectArray a, const jplan *ep, uint64_t declared, int dims,
+                               int depth, cdt *out, metaffi_error *err)
 {
 	jsize n = (*env)->GetArrayLength(env, a);
-	cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+	cdt *elems = alloc_value((size_t)(n ? n : 1) * sizeof(cdt), err);
+	if (!elems) return -1;
 	for (jsize i = 0; i < n; i++) {
 		jobject e = (*env)->GetObjectArrayElement(env, a, i);
-		int rc = jobject_to_cdt(env, e, ep, declared, &elems[i], err);
+		tls_path[depth] = (size_t)i;
+		int rc = jobject_to_cdt(env, e, ep, declared, dims > 0 ? dims - 1 : 0, depth + 1, &elems[i], err);
 		if (e) (*env)->DeleteLocalRef(env, e);
 		if (rc) {
+			prefix_index(err, (size_t)i);
 			for (jsize j = 0; j < i; j++) release_refs(&elems[j]);
 			return -1;
 		}
@@ -902,6 +1051,18 @@ static int object_array_to_cdt(JNIEnv *env, jobjectArray a, const jplan *ep, uin
 	out->v.arr.elems = elems;
 	out->v.arr.len = (size_t)n;
 	return 0;
+}
+
+static int is_array_object(JNIEnv *env, jobject o)
+{
+	jclass c = (*env)->GetObjectClass(env, o);
+	jboolean r = (*env)->CallBooleanMethod(env, c, m_is_array);
+	(*env)->DeleteLocalRef(env, c);
+	if ((*env)->ExceptionCheck(env)) {
+		(*env)->ExceptionClear(env);
+		return 0;
+	}
+	return r;
 }
 
 static int foreign_ref_to_cdt(JNIEnv *env, jobject o, cdt *out, metaffi_error *err)
@@ -923,15 +1084,18 @@ static int foreign_ref_to_cdt(JNIEnv *env, jobject o, cdt *out, metaffi_error *e
 
 /* A Java object as a CDT: `declared` is the declared element type (handle: always a handle,
  * callable: a callable, anything else: the natural value). */
-static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t declared, cdt *out,
-                          metaffi_error *err)
+static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t declared, int dims, int depth,
+                          cdt *out, metaffi_error *err)
 {
 	if (!o) {
 		out->type = MT_NULL;
 		return 0;
 	}
 	int kind = p ? p->kind : -1;
-	if (declared == MT_HANDLE && kind != K_FUNC) {
+	/* handle[] keeps a Java array as an array of handles; a bare handle is the array itself */
+	int array = kind == K_ARRAY || kind > K_PRIM_ARRAY ||
+	            (dims > 0 && (kind < 0 || kind == K_OBJECT) && is_array_object(env, o));
+	if (declared == MT_HANDLE && kind != K_FUNC && (dims == 0 || !array)) {
 		if ((*env)->IsInstanceOf(env, o, c_foreign_obj)) return foreign_ref_to_cdt(env, o, out, err);
 		return ref_to_cdt(env, o, 0, out, err);
 	}
@@ -943,7 +1107,7 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 		}
 		if (k != K_OBJECT || kind < 0) kind = k;
 	}
-	if (kind == K_STRING) return jstring_to_cdt(env, o, out);
+	if (kind == K_STRING) return jstring_to_cdt(env, o, out, err);
 	if (kind >= K_BOX && kind < K_BOX + 8) {
 		int prim = kind - K_BOX + 1;
 		jvalue v;
@@ -964,13 +1128,255 @@ static int jobject_to_cdt(JNIEnv *env, jobject o, const jplan *p, uint64_t decla
 		prim_to_cdt(prim, v, out);
 		return 0;
 	}
-	if (kind > K_PRIM_ARRAY && kind <= K_PRIM_ARRAY + K_D) return prim_array_to_cdt(env, o, kind - K_PRIM_ARRAY, out);
-	if (kind == K_ARRAY) return object_array_to_cdt(env, o, p && p->kind == K_ARRAY ? p->elem : NULL, declared, out, err);
+	if ((kind == K_ARRAY || kind > K_PRIM_ARRAY) && too_deep(depth, err)) return -1;
+	if ((kind == K_ARRAY || kind > K_PRIM_ARRAY) && depth > 0 && (*env)->EnsureLocalCapacity(env, 2 * depth + 16)) {
+		error_from_java(env, err, 0);
+		return -1;
+	}
+	if (kind > K_PRIM_ARRAY && kind <= K_PRIM_ARRAY + K_D) return prim_array_to_cdt(env, o, kind - K_PRIM_ARRAY, out, err);
+	if (kind == K_ARRAY)
+		return object_array_to_cdt(env, o, p && p->kind == K_ARRAY ? p->elem : NULL, declared, dims, depth, out, err);
 	if (kind == K_FOREIGN) return foreign_ref_to_cdt(env, o, out, err);
+	if (kind == K_OBJECT && declared != MT_CALLABLE && (*env)->IsInstanceOf(env, o, c_bigint)) {
+		/* a BigInteger that fits 64 bits is a number (signed, or unsigned up to 2^64-1) */
+		jint bits = (*env)->CallIntMethod(env, o, m_bigint_bits);
+		jint sign = (*env)->CallIntMethod(env, o, m_bigint_signum);
+		jlong l = (*env)->CallLongMethod(env, o, m_bigint_long);
+		if ((*env)->ExceptionCheck(env)) {
+			error_from_java(env, err, 0);
+			return -1;
+		}
+		if (bits <= 63) {
+			out->type = MT_INT64;
+			out->v.i64 = l;
+			return 0;
+		}
+		if (bits == 64 && sign > 0) {
+			out->type = MT_UINT64;
+			out->v.u64 = (uint64_t)l;
+			return 0;
+		}
+	}
 	/* Any other object: a handle; a callable when one was declared, or when the Java type is
 	 * a functional interface and `any` was declared. */
 	int callable = declared == MT_CALLABLE || (p && p->kind == K_FUNC && declared == MT_ANY);
 	return ref_to_cdt(env, o, callable, out, err);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Declared return types: a Java value converted naturally is made the declared type.    */
+
+static int is_int_type(uint64_t t)
+{
+	return (t >= MT_INT8 && t <= MT_UINT64 && t != MT_FLOAT32 && t != MT_FLOAT64) || t == MT_SIZE;
+}
+
+static int is_unsigned_type(uint64_t t)
+{
+	return t == MT_UINT8 || t == MT_UINT16 || t == MT_UINT32 || t == MT_UINT64 || t == MT_SIZE;
+}
+
+static __attribute__((noinline)) int fit_error(metaffi_error *err, const cdt *v, uint64_t decl, const char *why)
+{
+	char msg[300], val[64] = "";
+	int64_t i;
+	double d;
+	switch (cdt_number(v, &i, &d)) {
+	case N_INT: snprintf(val, sizeof val, " %lld", (long long)i); break;
+	case N_UINT: snprintf(val, sizeof val, " %llu", (unsigned long long)i); break;
+	case N_FLOAT: /* the shortest form that reads back as the same double */
+		for (int prec = 1; prec <= 17; prec++) {
+			snprintf(val, sizeof val, " %.*g", prec, d);
+			if (strtod(val, NULL) == d || d != d) break;
+		}
+		break;
+	case N_BOOL: snprintf(val, sizeof val, " %s", i ? "true" : "false"); break;
+	default: break;
+	}
+	const char *java = v->type == MT_INT8 ? "byte" : v->type == MT_INT16 ? "short" : v->type == MT_INT32 ? "int" :
+	                   v->type == MT_INT64 ? "long" : v->type == MT_FLOAT32 ? "float" : v->type == MT_FLOAT64 ? "double" :
+	                   v->type == MT_BOOL ? "boolean" : v->type == MT_CHAR16 ? "char" : NULL;
+	if (java) snprintf(msg, sizeof msg, "the Java %s%s %s the declared %s", java, val, why, metaffi_type_name(decl));
+	else snprintf(msg, sizeof msg, "Java returned %s where %s is declared", cdt_type_name(v->type), metaffi_type_name(decl));
+	set_error(err, "MetaFFIError", msg);
+	return -1;
+}
+
+/* string8 and string32 cannot carry a lone surrogate (a Java string may hold one). */
+static int check_surrogates(const cdt *v, uint64_t decl, metaffi_error *err)
+{
+	const jchar *u = v->v.str.ptr;
+	size_t n = v->v.str.len;
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] < 0xD800 || u[i] > 0xDFFF) continue;
+		if (u[i] <= 0xDBFF && i + 1 < n && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
+			i++;
+			continue;
+		}
+		char msg[300];
+		snprintf(msg, sizeof msg, "the Java string has a lone surrogate (0x%04X) at index %zu, which %s cannot "
+		         "carry; declare string16 to receive it as it is", (unsigned)u[i], i, metaffi_type_name(decl));
+		set_error(err, "MetaFFIError", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One scalar made the declared scalar type (integers range-checked; a signed Java value of
+ * the width of a declared unsigned type keeps its bits). */
+static int fit_scalar(cdt *v, uint64_t decl, metaffi_error *err)
+{
+	int64_t i = 0;
+	double d = 0;
+	int n = cdt_number(v, &i, &d);
+	if (is_int_type(decl)) {
+		if (n != N_INT && n != N_UINT && n != N_CHAR) return fit_error(err, v, decl, "is no integer for");
+		size_t w = int_width(decl == MT_SIZE ? MT_UINT64 : decl);
+		int ok;
+		uint64_t u = (uint64_t)i;
+		if (is_unsigned_type(decl)) {
+			if (n == N_INT && int_width(v->type) == w) { /* keep the bits */
+				u = w == 8 ? u : u & ((1ULL << (8 * w)) - 1);
+				ok = 1;
+			} else {
+				ok = n != N_INT || i >= 0;
+				if (ok && w < 8) ok = u < (1ULL << (8 * w));
+			}
+		} else {
+			int64_t hi = w == 8 ? INT64_MAX : (int64_t)((1ULL << (8 * w - 1)) - 1);
+			if (n == N_INT) ok = i >= -hi - 1 && i <= hi;
+			else ok = u <= (uint64_t)hi;
+		}
+		if (!ok) return fit_error(err, v, decl, "does not fit");
+		v->type = decl;
+		switch (decl) {
+		case MT_INT8: v->v.i8 = (int8_t)u; break;
+		case MT_INT16: v->v.i16 = (int16_t)u; break;
+		case MT_INT32: v->v.i32 = (int32_t)u; break;
+		case MT_UINT8: v->v.u8 = (uint8_t)u; break;
+		case MT_UINT16: v->v.u16 = (uint16_t)u; break;
+		case MT_UINT32: v->v.u32 = (uint32_t)u; break;
+		case MT_INT64: v->v.i64 = (int64_t)u; break;
+		default: v->v.u64 = u; break;
+		}
+		return 0;
+	}
+	if (decl == MT_FLOAT32 || decl == MT_FLOAT64) {
+		if (n == N_INT) d = (double)i;
+		else if (n == N_UINT) d = (double)(uint64_t)i;
+		else if (n != N_FLOAT) return fit_error(err, v, decl, "is no number for");
+		if (decl == MT_FLOAT32) {
+			float f = (float)d;
+			if (isinf(f) && !isinf(d)) return fit_error(err, v, decl, "is out of the range of");
+			v->type = MT_FLOAT32;
+			v->v.f32 = f;
+		} else {
+			v->type = MT_FLOAT64;
+			v->v.f64 = d;
+		}
+		return 0;
+	}
+	if (decl == MT_BOOL) {
+		if (n == N_BOOL) return 0;
+		if ((n == N_INT || n == N_UINT) && (i == 0 || i == 1)) {
+			v->type = MT_BOOL;
+			v->v.b = (uint8_t)i;
+			return 0;
+		}
+		return fit_error(err, v, decl, "is not a bool (true, false, 0 or 1) for");
+	}
+	if (decl == MT_CHAR8 || decl == MT_CHAR16 || decl == MT_CHAR32) {
+		if (n == N_CHAR) return 0;
+		if (is_string_type(v->type)) return 0; /* a String of one character: the core checks its length */
+		return fit_error(err, v, decl, "is no character for");
+	}
+	if (is_string_type(decl)) {
+		if (v->type == MT_STRING16 && decl != MT_STRING16) return check_surrogates(v, decl, err);
+		if (is_string_type(v->type)) return 0;
+		if (n == N_CHAR) { /* a char declared as a string: a one-character string */
+			uint32_t *cp = alloc_value(sizeof *cp, err);
+			if (!cp) return -1;
+			*cp = v->v.ch;
+			v->type = MT_STRING32;
+			v->v.str.ptr = cp;
+			v->v.str.len = 1;
+			return 0;
+		}
+		return fit_error(err, v, decl, "is no string for");
+	}
+	return 0; /* handle, callable, any, map, null: what Java gave */
+}
+
+static int is_scalar_decl(uint64_t decl)
+{
+	return is_int_type(decl) || decl == MT_FLOAT32 || decl == MT_FLOAT64 || decl == MT_BOOL ||
+	       decl == MT_CHAR8 || decl == MT_CHAR16 || decl == MT_CHAR32 || is_string_type(decl);
+}
+
+/* A packed array made an array of the declared element type: same layout for the same
+ * width (bits kept), else element by element. */
+static int fit_packed(cdt *v, uint64_t decl, metaffi_error *err)
+{
+	uint64_t e = MT_ELEMENT(v->type);
+	size_t n = v->v.packed.len;
+	if (e == decl) return 0;
+	if (is_int_type(decl) && is_int_type(e) && !is_unsigned_type(e) && is_unsigned_type(decl) &&
+	    int_width(e) == int_width(decl == MT_SIZE ? MT_UINT64 : decl)) {
+		v->type = decl | MT_ARRAY | MT_PACKED; /* same bits */
+		return 0;
+	}
+	if (!(is_int_type(decl) || decl == MT_FLOAT32 || decl == MT_FLOAT64 || decl == MT_BOOL)) {
+		if (decl == MT_ANY || decl == MT_HANDLE || decl == MT_NULL || decl == MT_CALLABLE) return 0;
+		char msg[200];
+		snprintf(msg, sizeof msg, "Java returned a numeric array where %s[] is declared", metaffi_type_name(decl));
+		set_error(err, "MetaFFIError", msg);
+		return -1;
+	}
+	size_t w = decl == MT_BOOL || decl == MT_INT8 || decl == MT_UINT8 ? 1 : decl == MT_INT16 || decl == MT_UINT16 ? 2 :
+	           decl == MT_INT32 || decl == MT_UINT32 || decl == MT_FLOAT32 ? 4 : 8;
+	char *data = alloc_value(n * w + 8, err);
+	if (!data) return -1;
+	for (size_t i = 0; i < n; i++) {
+		cdt one;
+		packed_get(v, i, &one);
+		if (e == MT_BOOL) one.v.b = one.v.u8 != 0;
+		if (fit_scalar(&one, decl, err)) {
+			prefix_index(err, i);
+			return -1;
+		}
+		memcpy(data + i * w, &one.v, w);
+	}
+	v->type = decl | MT_ARRAY | MT_PACKED;
+	v->v.packed.data = data;
+	return 0;
+}
+
+/* A converted Java result made the declared type (`dims` array levels of `decl`). */
+static int fit_declared(cdt *v, uint64_t decl, int dims, metaffi_error *err)
+{
+	if (v->type == MT_NULL) {
+		if (dims == 0 && is_scalar_decl(decl) && !is_string_type(decl)) return fit_error(err, v, decl, "");
+		return 0;
+	}
+	if (dims == 0) {
+		if ((v->type & MT_ARRAY) && is_scalar_decl(decl)) return fit_error(err, v, decl, "");
+		return (v->type & MT_ARRAY) ? 0 : fit_scalar(v, decl, err);
+	}
+	if (!(v->type & MT_ARRAY)) {
+		if (decl == MT_ANY || decl == MT_HANDLE) return 0;
+		char msg[200];
+		snprintf(msg, sizeof msg, "Java returned %s where an array is declared", cdt_type_name(v->type));
+		set_error(err, "MetaFFIError", msg);
+		return -1;
+	}
+	if (v->type & MT_PACKED) return dims == 1 ? fit_packed(v, decl, err) : fit_error(err, v, decl, "");
+	for (size_t i = 0; i < v->v.arr.len; i++) {
+		if (fit_declared(&v->v.arr.elems[i], decl, dims - 1, err)) {
+			prefix_index(err, i);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -982,6 +1388,23 @@ static void throw_foreign(JNIEnv *env, const metaffi_error *e)
 	jstring m = jstring_from_utf8(env, e->message ? e->message : "");
 	jstring s = e->stack ? jstring_from_utf8(env, e->stack) : NULL;
 	jobject x = (*env)->NewObject(env, c_foreign_exc, m_foreign_exc_new, t, m, s, (jlong)e->host_error);
+	if ((*env)->ExceptionCheck(env) || !x) {
+		/* No Java stack left to run the constructor: fill the fields directly, so the error
+		 * (and a JS exception's identity) still reaches the caller. */
+		(*env)->ExceptionClear(env);
+		x = (*env)->AllocObject(env, c_foreign_exc);
+		if (x) {
+			jobjectArray none = (*env)->NewObjectArray(env, 0, c_ste, NULL);
+			(*env)->SetObjectField(env, x, f_foreign_type, t);
+			(*env)->SetObjectField(env, x, f_foreign_message, m);
+			(*env)->SetObjectField(env, x, f_foreign_stack, s);
+			(*env)->SetLongField(env, x, f_host_error, (jlong)e->host_error);
+			if (f_detail) (*env)->SetObjectField(env, x, f_detail, m);
+			if (f_stack_trace && none) (*env)->SetObjectField(env, x, f_stack_trace, none);
+			if (none) (*env)->DeleteLocalRef(env, none);
+		}
+		if ((*env)->ExceptionCheck(env)) (*env)->ExceptionClear(env);
+	}
 	if (x) (*env)->Throw(env, x);
 	if (x) (*env)->DeleteLocalRef(env, x);
 	(*env)->DeleteLocalRef(env, t);
@@ -1000,13 +1423,14 @@ static jobject JNICALL n_call_foreign(JNIEnv *env, jclass cls, jlong rt, jlong v
 	jobject result = NULL;
 	for (jsize i = 0; i < n; i++) {
 		jobject a = (*env)->GetObjectArrayElement(env, args, i);
-		int rc = jobject_to_cdt(env, a, NULL, MT_ANY, &params[i], &err);
+		int rc = jobject_to_cdt(env, a, NULL, MT_ANY, 0, 0, &params[i], &err);
 		if (a) (*env)->DeleteLocalRef(env, a);
 		if (rc) {
 			for (jsize j = 0; j < i; j++) release_refs(&params[j]);
-			char msg[700];
-			snprintf(msg, sizeof msg, "argument %d of the foreign function: %s", (int)i + 1, err.message);
-			(*env)->ThrowNew(env, c_iae, msg);
+			char place[60];
+			snprintf(place, sizeof place, "argument %d of the foreign function", (int)i + 1);
+			prefix_place(&err, place);
+			(*env)->ThrowNew(env, c_iae, err.message);
 			core->arena_reset(mark);
 			return NULL;
 		}
@@ -1018,12 +1442,11 @@ static jobject JNICALL n_call_foreign(JNIEnv *env, jclass cls, jlong rt, jlong v
 	if (rc) {
 		throw_foreign(env, &err);
 	} else if (nr > 0) {
-		if (cdt_to_jobject(env, &rets[0], NULL, 1, &result, &err)) {
+		if (cdt_to_jobject(env, &rets[0], NULL, 1, 0, &result, &err)) {
 			result = NULL;
 			if (!(*env)->ExceptionCheck(env)) {
-				char msg[700];
-				snprintf(msg, sizeof msg, "the result of the foreign function: %s", err.message);
-				(*env)->ThrowNew(env, c_iae, msg);
+				prefix_place(&err, "the result of the foreign function");
+				(*env)->ThrowNew(env, c_iae, err.message);
 			}
 		}
 		for (size_t i = 0; i < nr; i++) release_refs(&rets[i]);
@@ -1076,8 +1499,29 @@ static int cache_all(JNIEnv *env)
 	    cache_class(env, "java/lang/String", &c_string) || cache_class(env, "metaffi/jvm/ForeignObject", &c_foreign_obj) ||
 	    cache_class(env, "metaffi/jvm/ForeignException", &c_foreign_exc) || cache_class(env, "java/lang/Class", &c_class) ||
 	    cache_class(env, "java/util/LinkedHashMap", &c_map) ||
-	    cache_class(env, "java/lang/IllegalArgumentException", &c_iae))
+	    cache_class(env, "java/lang/IllegalArgumentException", &c_iae) ||
+	    cache_class(env, "java/lang/StackOverflowError", &c_soe) ||
+	    cache_class(env, "java/lang/StackTraceElement", &c_ste) ||
+	    cache_class(env, "java/math/BigInteger", &c_bigint))
 		return -1;
+	m_bigint_new = (*env)->GetMethodID(env, c_bigint, "<init>", "(Ljava/lang/String;)V");
+	m_bigint_bits = (*env)->GetMethodID(env, c_bigint, "bitLength", "()I");
+	m_bigint_signum = (*env)->GetMethodID(env, c_bigint, "signum", "()I");
+	m_bigint_long = (*env)->GetMethodID(env, c_bigint, "longValue", "()J");
+	if (!m_bigint_new || !m_bigint_bits || !m_bigint_signum || !m_bigint_long) return -1;
+	f_host_error = (*env)->GetFieldID(env, c_foreign_exc, "hostError", "J");
+	f_foreign_type = (*env)->GetFieldID(env, c_foreign_exc, "foreignType", "Ljava/lang/String;");
+	f_foreign_message = (*env)->GetFieldID(env, c_foreign_exc, "foreignMessage", "Ljava/lang/String;");
+	f_foreign_stack = (*env)->GetFieldID(env, c_foreign_exc, "foreignStack", "Ljava/lang/String;");
+	if (!f_host_error || !f_foreign_type || !f_foreign_message || !f_foreign_stack) return -1;
+	jclass thr = (*env)->FindClass(env, "java/lang/Throwable");
+	if (!thr) return -1;
+	/* Throwable's own fields, for an exception made without its constructor (optional) */
+	f_detail = (*env)->GetFieldID(env, thr, "detailMessage", "Ljava/lang/String;");
+	if (!f_detail) (*env)->ExceptionClear(env);
+	f_stack_trace = (*env)->GetFieldID(env, thr, "stackTrace", "[Ljava/lang/StackTraceElement;");
+	if (!f_stack_trace) (*env)->ExceptionClear(env);
+	(*env)->DeleteLocalRef(env, thr);
 	for (int i = 0; i < 8; i++) {
 		char sig[64];
 		if (cache_class(env, boxes[i], &c_box[i])) return -1;
@@ -1111,13 +1555,14 @@ static int cache_all(JNIEnv *env)
 	}
 	m_class_name = (*env)->GetMethodID(env, c_class, "getName", "()Ljava/lang/String;");
 	m_component_type = (*env)->GetMethodID(env, c_class, "getComponentType", "()Ljava/lang/Class;");
+	m_is_array = (*env)->GetMethodID(env, c_class, "isArray", "()Z");
 	m_foreign_obj_new = (*env)->GetMethodID(env, c_foreign_obj, "<init>", "(JJZ)V");
 	m_foreign_exc_new = (*env)->GetMethodID(env, c_foreign_exc, "<init>",
 	                                        "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;J)V");
 	m_map_new = (*env)->GetMethodID(env, c_map, "<init>", "()V");
 	m_map_put = (*env)->GetMethodID(env, c_map, "put", "(Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;");
 	jfieldID fv = (*env)->GetStaticFieldID(env, b, "VOID", "Ljava/lang/Object;");
-	if (!m_class_name || !m_component_type || !m_foreign_obj_new || !m_foreign_exc_new || !m_map_new ||
+	if (!m_class_name || !m_component_type || !m_is_array || !m_foreign_obj_new || !m_foreign_exc_new || !m_map_new ||
 	    !m_map_put || !fv)
 		return -1;
 	jobject v = (*env)->GetStaticObjectField(env, b, fv);
@@ -1311,6 +1756,7 @@ typedef struct {
 	jplan rp;
 	jplan ip;        /* instance_required: the class, for objects given as values (a JS string) */
 	uint64_t rdecl;  /* declared return element type */
+	int rdims;       /* declared return array dimensions */
 	jplan *pp;
 	int *narrow;     /* per Java parameter: declared `any` (untyped JS numbers) */
 } jentity;
@@ -1413,7 +1859,7 @@ static void *jvm_load_entity(void *module, const metaffi_path_item *path, size_t
 		bad = plan_build(env, c, &e->pp[i]);
 		(*env)->DeleteLocalRef(env, c);
 		size_t di = i + (size_t)e->instance;
-		e->narrow[i] = di < np && MT_ELEMENT(params[di].type) == MT_ANY;
+		e->narrow[i] = di < np && (MT_ELEMENT(params[di].type) == MT_ANY || params[di].type == MT_ARRAY);
 	}
 	if (!bad) bad = plan_build(env, rtype, &e->rp);
 	if (!bad && e->instance) {
@@ -1426,6 +1872,8 @@ static void *jvm_load_entity(void *module, const metaffi_path_item *path, size_t
 		goto out;
 	}
 	e->rdecl = nr ? MT_ELEMENT(rets[0].type) : 0;
+	e->rdims = nr && (rets[0].type & MT_ARRAY) ? (rets[0].dims > 0 ? rets[0].dims : 1) : 0;
+	if (nr && e->rdecl == 0 && e->rdims) e->rdecl = MT_ANY; /* the bare array type: an array of any */
 	/* Calls delete the local references they make one by one (cheaper than a local frame);
 	 * past 64 parameters a frame frees them. */
 	e->need_frame = e->njp > 64;
@@ -1442,9 +1890,9 @@ static void jvm_free_entity(void *p)
 
 static int arg_error(metaffi_error *err, size_t i)
 {
-	char msg[800];
-	snprintf(msg, sizeof msg, "argument %zu%s%s", i + 1, err->message[0] == '[' ? "" : ": ", err->message);
-	err->message = core->strdup(msg, strlen(msg));
+	char place[40];
+	snprintf(place, sizeof place, "argument %zu", i + 1);
+	prefix_place(err, place);
 	return -1;
 }
 
@@ -1481,7 +1929,7 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 				goto done;
 			}
 		} else if (is_value && params[0].type != MT_NULL && params[0].type != MT_HANDLE && params[0].type != MT_CALLABLE) {
-			if (cdt_to_jobject(env, &params[0], &e->ip, 0, &obj, err)) {
+			if (cdt_to_jobject(env, &params[0], &e->ip, 0, 0, &obj, err)) {
 				arg_error(err, 0);
 				goto done;
 			}
@@ -1510,7 +1958,7 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 				arg_error(err, i + (size_t)e->instance);
 				goto done;
 			}
-		} else if (cdt_to_jobject(env, &jp[i], pl, e->narrow[i], &args[i].l, err)) {
+		} else if (cdt_to_jobject(env, &jp[i], pl, e->narrow[i], 0, &args[i].l, err)) {
 			arg_error(err, i + (size_t)e->instance);
 			goto done;
 		} else if (args[i].l && i < 64) {
@@ -1622,12 +2070,12 @@ static int jvm_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, meta
 	if (e->nr > 0) {
 		if (k == K_VOID) rets[0].type = MT_NULL;
 		else if (k <= K_D) prim_to_cdt(k, r, &rets[0]);
-		else rc = jobject_to_cdt(env, r.l, e->what == W_NEW ? NULL : &e->rp, e->rdecl, &rets[0], err);
-		if (rc) {
-			char msg[700];
-			snprintf(msg, sizeof msg, "return value: %s", err->message);
-			err->message = core->strdup(msg, strlen(msg));
+		else rc = jobject_to_cdt(env, r.l, e->what == W_NEW ? NULL : &e->rp, e->rdecl, e->rdims, 0, &rets[0], err);
+		if (!rc && k != K_VOID && e->what != W_NEW && fit_declared(&rets[0], e->rdecl, e->rdims, err)) {
+			release_refs(&rets[0]);
+			rc = -1;
 		}
+		if (rc) prefix_place(err, "return value");
 	}
 done:
 	if (e->need_frame) {
@@ -1669,7 +2117,7 @@ static int jvm_call_callable(void *callable, const cdt *params, size_t np, cdt *
 	}
 	for (size_t i = 0; i < np; i++) {
 		jobject a = NULL;
-		if (cdt_to_jobject(env, &params[i], NULL, 1, &a, err)) {
+		if (cdt_to_jobject(env, &params[i], NULL, 1, 0, &a, err)) {
 			arg_error(err, i);
 			goto done;
 		}
@@ -1686,7 +2134,7 @@ static int jvm_call_callable(void *callable, const cdt *params, size_t np, cdt *
 		goto done;
 	}
 	cdt *out = core->alloc(sizeof(cdt));
-	if (jobject_to_cdt(env, r, NULL, MT_ANY, out, err) == 0) {
+	if (jobject_to_cdt(env, r, NULL, MT_ANY, 0, 0, out, err) == 0) {
 		*rets = out;
 		*nr = 1;
 		rc = 0;

@@ -58,19 +58,45 @@ public final class Bridge {
      * callables held by JavaScript, Python, Go). For leak tests. */
     public static native long liveReferences();
 
+    /**
+     * Drops a foreign reference when the Java object holding it (a proxy of a JS function, a
+     * ForeignObject) is collected. Each pending one pins memory outside the Java heap (the JS
+     * function and its record), which the JVM does not see: a loop handing Java a fresh JS
+     * closure per call fills no Java heap worth collecting, so without help no GC would come
+     * for a long time while native memory grows. So the number of pending references is
+     * counted, and every GC_EVERY new ones above the lowest count seen since the last
+     * collection ask for one.
+     */
     static final class Release implements Runnable {
         private final long runtime, value;
 
         Release(long runtime, long value) {
             this.runtime = runtime;
             this.value = value;
+            long n = PENDING.incrementAndGet();
+            long low = lowWater;
+            if (n < low) lowWater = n;
+            else if (n - low > GC_EVERY) {
+                lowWater = n;
+                System.gc();
+            }
         }
 
         @Override
         public void run() {
+            PENDING.decrementAndGet();
             releaseForeign(runtime, value);
         }
     }
+
+    /** Foreign references held by Java objects not yet collected (for leak tests). */
+    public static long pendingForeignReferences() {
+        return PENDING.get();
+    }
+
+    static final java.util.concurrent.atomic.AtomicLong PENDING = new java.util.concurrent.atomic.AtomicLong();
+    static final long GC_EVERY = Long.getLong("metaffi.foreignRefsPerGc", 20_000L);
+    private static volatile long lowWater;
 
     // ---------------------------------------------------------------------------------
     // Runtime and modules
@@ -114,17 +140,51 @@ public final class Bridge {
         }
     }
 
+    /** Classes whose static initializer failed: name -> what it threw. */
+    private static final Map<String, String> failedInit = new ConcurrentHashMap<>();
+
     static Class<?> findClass(String name) {
+        if (name.indexOf('\0') >= 0) throw new IllegalArgumentException("a class name cannot contain a NUL character");
         String n = name.trim().replace('/', '.');
+        // Nested classes: Outer$Inner as Java names them, or Outer.Inner as they are written.
+        String candidate = n;
+        while (true) {
+            Class<?> c = loadClass(candidate);
+            if (c != null) return c;
+            int dot = candidate.lastIndexOf('.');
+            if (dot < 0) break;
+            candidate = candidate.substring(0, dot) + '$' + candidate.substring(dot + 1);
+        }
+        String where;
+        synchronized (loaded) {
+            where = loaded.isEmpty() ? "only JDK classes are loaded" : "loaded: " + String.join(";", loaded);
+        }
+        throw new IllegalArgumentException("class '" + name + "' not found (" + where
+                + "); write fully qualified names, nested classes as Outer$Inner or Outer.Inner");
+    }
+
+    /** The class of that exact name, initialized; null when there is none. */
+    private static Class<?> loadClass(String n) {
+        Class<?> c;
+        try {
+            c = Class.forName(n, false, loader);
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            return null;
+        }
         try {
             return Class.forName(n, true, loader);
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            failedInit.put(c.getName(), cause.getClass().getName()
+                    + (cause.getMessage() != null ? ": " + cause.getMessage() : ""));
+            throw e;
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            String where;
-            synchronized (loaded) {
-                where = loaded.isEmpty() ? "only JDK classes are loaded" : "loaded: " + String.join(";", loaded);
-            }
-            throw new IllegalArgumentException("class '" + name + "' not found (" + where
-                    + "); write fully qualified names, nested classes as Outer$Inner", e);
+            String why = failedInit.get(c.getName());
+            NoClassDefFoundError x = new NoClassDefFoundError("class " + c.getName() + " failed to initialize"
+                    + (why != null ? " earlier in this process (its static initializer threw " + why + ")" : "")
+                    + "; a class whose static initializer failed cannot be used until the process restarts");
+            x.initCause(e);
+            throw x;
         }
     }
 
@@ -225,6 +285,7 @@ public final class Bridge {
 
     static String typeName(long code, int dims) {
         long e = code & ~(ARRAY | PACKED);
+        if (e == 0 && (code & ARRAY) != 0) e = ANY; // the bare array type: an array of any
         String n;
         if (e == F64) n = "float64";
         else if (e == F32) n = "float32";
@@ -285,6 +346,7 @@ public final class Bridge {
             return 100;
         }
         long e = code & ~(ARRAY | PACKED);
+        if (e == 0 && (code & ARRAY) != 0) e = ANY; // the bare array type: an array of any
         int d = (code & ARRAY) != 0 ? Math.max(dims, 1) : 0;
         if (d > 0) {
             if (e == ANY && d == 1 && !j.isPrimitive()) return j == Object.class ? 3 : j.isArray() ? 4 : 1;
@@ -346,12 +408,30 @@ public final class Bridge {
         return sb.toString();
     }
 
+    /**
+     * A public method inherited from a package-private class is reached through a bridge the
+     * compiler puts in the public subclass (StringBuilder.length comes from the package-private
+     * AbstractStringBuilder): that bridge has the signature of the method it stands for, unlike
+     * the bridges of generic methods.
+     */
+    private static boolean isAccessBridge(Method m) {
+        for (Class<?> k = m.getDeclaringClass().getSuperclass(); k != null; k = k.getSuperclass()) {
+            try {
+                Method t = k.getDeclaredMethod(m.getName(), m.getParameterTypes());
+                return t.getReturnType() == m.getReturnType() && !Modifier.isPublic(k.getModifiers());
+            } catch (NoSuchMethodException e) {
+                // look further up
+            }
+        }
+        return false;
+    }
+
     private static List<Method> methodsNamed(Class<?> cls, String name) {
         List<Method> out = new ArrayList<>();
         List<Method> all = new ArrayList<>(Arrays.asList(cls.getMethods()));
         if (cls.isInterface()) all.addAll(Arrays.asList(Object.class.getMethods()));
         for (Method m : all) {
-            if (!m.getName().equals(name) || m.isBridge() || m.isSynthetic()) continue;
+            if (!m.getName().equals(name) || ((m.isBridge() || m.isSynthetic()) && !isAccessBridge(m))) continue;
             boolean dup = false;
             for (int i = 0; i < out.size(); i++) {
                 Method o = out.get(i);
@@ -375,6 +455,9 @@ public final class Bridge {
                           String[] pa, long[] rt, int[] rd) {
         boolean instance = (flags & F_INSTANCE) != 0;
         String owner = cls.getName();
+        if ((callable != null && callable.indexOf('\0') >= 0) || (field != null && field.indexOf('\0') >= 0)) {
+            throw new IllegalArgumentException("a member name cannot contain a NUL character");
+        }
         if (field != null) return resolveField(cls, field, flags, pt, rt);
         if ((flags & (F_GETTER | F_SETTER)) != 0) {
             throw new IllegalArgumentException("getter and setter apply to field=...; callable=" + callable + " is a method");
@@ -583,13 +666,29 @@ public final class Bridge {
         if (v instanceof Number && (b == Integer.class || b == Long.class || b == Double.class || b == Float.class
                 || b == Short.class || b == Byte.class || b == Number.class)) {
             Number n = (Number) v;
-            if (b == Integer.class) return n.intValue();
-            if (b == Long.class) return n.longValue();
+            if (b == Number.class) return n;
             if (b == Double.class) return n.doubleValue();
-            if (b == Float.class) return n.floatValue();
-            if (b == Short.class) return n.shortValue();
-            if (b == Byte.class) return n.byteValue();
-            return n;
+            if (b == Float.class) {
+                float f = n.floatValue();
+                if (Float.isInfinite(f) && !Double.isInfinite(n.doubleValue())) {
+                    throw new IllegalArgumentException("the value " + n + " is out of the range of a Java float");
+                }
+                return f;
+            }
+            // integral targets: integral values in range only, never a silent truncation
+            boolean integral = v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte;
+            long l = n.longValue();
+            long lo = b == Integer.class ? Integer.MIN_VALUE : b == Short.class ? Short.MIN_VALUE
+                    : b == Byte.class ? Byte.MIN_VALUE : Long.MIN_VALUE;
+            long hi = b == Integer.class ? Integer.MAX_VALUE : b == Short.class ? Short.MAX_VALUE
+                    : b == Byte.class ? Byte.MAX_VALUE : Long.MAX_VALUE;
+            if (!integral || l < lo || l > hi) {
+                throw new IllegalArgumentException("the value " + n + " does not fit a Java " + t.getTypeName());
+            }
+            if (b == Integer.class) return (int) l;
+            if (b == Long.class) return l;
+            if (b == Short.class) return (short) l;
+            return (byte) l;
         }
         if (b == Character.class && v instanceof String && ((String) v).length() == 1) return ((String) v).charAt(0);
         if (t.isArray() && v.getClass().isArray()) {
@@ -625,6 +724,19 @@ public final class Bridge {
         long host = 0;
         String type = t.getClass().getName();
         String msg = t.getMessage();
+        if (t instanceof StackOverflowError && (msg == null || msg.isEmpty())) msg = STACK_OVERFLOW;
+        if (t instanceof ExceptionInInitializerError && t.getCause() != null) {
+            Throwable c = t.getCause();
+            String owner = "a static initializer";
+            for (StackTraceElement e : c.getStackTrace()) {
+                if (e.getMethodName().equals("<clinit>")) {
+                    owner = "the static initializer of " + e.getClassName();
+                    break;
+                }
+            }
+            msg = owner + " threw " + c.getClass().getName()
+                    + (c.getMessage() != null ? ": " + c.getMessage() : "");
+        }
         if (t instanceof ForeignException) {
             ForeignException f = (ForeignException) t;
             host = f.hostError;
@@ -637,6 +749,9 @@ public final class Bridge {
         }
         return new String[] {type, msg == null ? "" : msg, sw.toString(), Long.toString(host)};
     }
+
+    static final String STACK_OVERFLOW = "the Java stack overflowed (calls nested too deeply, "
+            + "for example functions of JavaScript and Java calling each other)";
 
     static void flush() {
         System.out.flush();

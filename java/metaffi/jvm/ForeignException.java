@@ -15,10 +15,13 @@ public class ForeignException extends RuntimeException {
     /** Non-zero when the error started as a JS exception: the host uses it to hand the
      * original exception back to the JS caller. */
     final long hostError;
+    /** The foreign error's own message (read without a Java call when the stack is exhausted). */
+    final String foreignMessage;
 
     ForeignException(String foreignType, String message, String foreignStack, long hostError) {
         super(foreignType == null || foreignType.isEmpty() ? message : foreignType + ": " + message);
         this.foreignType = foreignType;
+        this.foreignMessage = message;
         this.foreignStack = foreignStack;
         this.hostError = hostError;
     }
