@@ -12,33 +12,7 @@
 
 #define METAFFI_ABI_VERSION 1
 
-/* Type codes: MetaFFI's numeric values, so IDL files from other MetaFFI tools agree. */
-#define MT_FLOAT64   1ULL
-#define MT_FLOAT32   2ULL
-#define MT_INT8      4ULL
-#define MT_INT16     8ULL
-#define MT_INT32     16ULL
-#define MT_INT64     32ULL
-#define MT_UINT8     64ULL
-#define MT_UINT16    128ULL
-#define MT_UINT32    256ULL
-#define MT_UINT64    512ULL
-#define MT_BOOL      1024ULL
-#define MT_STRING8   4096ULL
-#define MT_STRING16  8192ULL
-#define MT_STRING32  16384ULL
-#define MT_HANDLE    32768ULL
-#define MT_ARRAY     65536ULL
-#define MT_SIZE      262144ULL
-#define MT_CHAR8     524288ULL
-#define MT_CHAR16    1048576ULL
-#define MT_CHAR32    2097152ULL
-#define MT_ANY       4194304ULL
-#define MT_NULL      8388608ULL
-#define MT_CALLABLE  16777216ULL
-#define MT_PACKED    33554432ULL
-/* Extension of this project: a dictionary (JS plain object or Map, Python dict, Java Map). */
-#define MT_MAP       (1ULL << 40)
+#include "metaffi_types.h" /* the type codes: MT_FLOAT64, ... */
 
 /* How deep a value may nest (arrays in arrays, maps, any) in any conversion, in the core
  * and in every plugin. Deeper is an error, never a stack overflow: 256 levels of C
@@ -94,37 +68,6 @@ struct cdt {
 		struct { cdt *kv; size_t len; } map; /* kv holds 2*len cdts: key, value, key, ... */
 	} v;
 };
-
-/* The MetaFFI name of a base type code ("int64", "string8", ...), for messages. */
-static inline const char *metaffi_type_name(uint64_t t)
-{
-	switch (t) {
-	case MT_FLOAT64: return "float64";
-	case MT_FLOAT32: return "float32";
-	case MT_INT8: return "int8";
-	case MT_INT16: return "int16";
-	case MT_INT32: return "int32";
-	case MT_INT64: return "int64";
-	case MT_UINT8: return "uint8";
-	case MT_UINT16: return "uint16";
-	case MT_UINT32: return "uint32";
-	case MT_UINT64: return "uint64";
-	case MT_BOOL: return "bool";
-	case MT_STRING8: return "string8";
-	case MT_STRING16: return "string16";
-	case MT_STRING32: return "string32";
-	case MT_HANDLE: return "handle";
-	case MT_SIZE: return "size";
-	case MT_CHAR8: return "char8";
-	case MT_CHAR16: return "char16";
-	case MT_CHAR32: return "char32";
-	case MT_ANY: return "any";
-	case MT_NULL: return "null";
-	case MT_CALLABLE: return "callable";
-	case MT_MAP: return "map";
-	default: return "unknown";
-	}
-}
 
 /* A declared type: MetaFFI type code, array dimensions (0 = not an array), alias. */
 typedef struct {

@@ -542,8 +542,10 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error 
 	if err := copyFile(runtimeFile, filepath.Join(buildDir, "metaffi_runtime.go")); err != nil {
 		return err
 	}
-	if err := copyFile(header, filepath.Join(buildDir, "metaffi.h")); err != nil {
-		return err
+	for _, name := range []string{"metaffi.h", "metaffi_types.h"} { // metaffi.h includes its sibling
+		if err := copyFile(filepath.Join(filepath.Dir(header), name), filepath.Join(buildDir, name)); err != nil {
+			return err
+		}
 	}
 	code, err := generate(m)
 	if werr := os.WriteFile(filepath.Join(buildDir, "metaffi_entities.go"), code, 0o644); werr != nil {

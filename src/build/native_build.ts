@@ -39,7 +39,7 @@ export interface CompileOptions {
 
 /** Compile C sources into a shared object, unless it is already newer than its inputs. */
 export function compileShared(opts: CompileOptions): string {
-  const inputs = [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h')];
+  const inputs = [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h'), join(nativeSourceDir, 'metaffi_types.h')];
   if (newerThan(opts.output, inputs)) return opts.output;
   mkdirSync(dirname(opts.output), { recursive: true });
   const tmp = `${opts.output}.${process.pid}.tmp`;

@@ -122,7 +122,7 @@ export function buildGoExample(): string {
   const src = join(packageRoot, 'examples', 'go', 'hello.go');
   if (!existsSync(src)) throw new Error('examples/go/hello.go is not part of this installation');
   const out = join(packageRoot, 'examples', 'go', 'hello_MetaFFIGuest.so');
-  const inputs = Math.max(statSync(src).mtimeMs, newest(goDir), statSync(join(nativeSourceDir, 'metaffi.h')).mtimeMs);
+  const inputs = Math.max(statSync(src).mtimeMs, newest(goDir), statSync(join(nativeSourceDir, 'metaffi.h')).mtimeMs, statSync(join(nativeSourceDir, 'metaffi_types.h')).mtimeMs);
   if (existsSync(out) && statSync(out).mtimeMs >= inputs) return out;
   return compileGoGuest(src, { metaffi_guest_lib: 'hello_MetaFFIGuest' } as IdlDefinition, join(packageRoot, 'examples', 'go'))[0]!;
 }
