@@ -36,6 +36,11 @@ class ForeignError(Exception):
         self.foreign_stack = foreign_stack
 
 
+class MetaFFIError(Exception):
+    """A value that cannot cross between Python and another runtime (nested too deeply,
+    out of the declared type's range, text that is not Unicode, ...)."""
+
+
 def format_exception(exc_type, exc, tb):
     """The traceback as Python prints it, without the column markers (which re-parse every
     source line and make each error cost tens of microseconds)."""
