@@ -267,10 +267,15 @@ static void error_from_python(metaffi_error *err)
 	if (tb && value) PyException_SetTraceback(value, tb);
 	err->host_error = 0;
 	err->stack = NULL;
-	if (value && PyObject_IsInstance(value, g_js_error) == 1) {
-		PyObject *id = PyObject_GetAttrString(value, "host_error");
-		PyObject *jt = PyObject_GetAttrString(value, "js_type");
-		PyObject *jm = PyObject_GetAttrString(value, "js_message");
+	int js = value && g_js_error && PyObject_IsInstance(value, g_js_error) == 1;
+	int foreign = !js && value && g_foreign_error && PyObject_IsInstance(value, g_foreign_error) == 1;
+	PyErr_Clear();
+	if (js || foreign) {
+		/* An error of JS or of another runtime going back out: its own type and message,
+		 * not "ForeignError: Type: message" */
+		PyObject *id = js ? PyObject_GetAttrString(value, "host_error") : NULL;
+		PyObject *jt = PyObject_GetAttrString(value, js ? "js_type" : "foreign_type");
+		PyObject *jm = PyObject_GetAttrString(value, js ? "js_message" : "foreign_message");
 		if (id) err->host_error = PyLong_AsUnsignedLongLong(id);
 		err->type = py_str_arena(jt);
 		err->message = py_str_arena(jm);
