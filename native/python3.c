@@ -1352,7 +1352,8 @@ static void py_at_exit(void)
 static void *py_load_module(const char *path, metaffi_error *err)
 {
 	gil_t g = gil_enter();
-	PyObject *m = PyObject_CallFunction(g_load_module, "s", path);
+	PyObject *m = path ? PyObject_CallFunction(g_load_module, "s", path) : NULL;
+	if (!path) PyErr_SetString(PyExc_TypeError, "no module path");
 	if (!m) error_from_python(err);
 	gil_leave(g);
 	return m;
@@ -1386,10 +1387,17 @@ static void *py_load_entity(void *module, const metaffi_path_item *path, size_t 
 {
 	gil_t g = gil_enter();
 	py_entity *e = NULL;
+	/* Items arrive as C strings: whatever the caller checked, a key or value that is not
+	 * UTF-8 text is refused here rather than read as something else. */
 	PyObject *items = PyDict_New();
 	for (size_t i = 0; items && i < npath; i++) {
-		PyObject *v = path[i].value ? PyUnicode_FromString(path[i].value) : Py_NewRef(Py_None);
-		PyDict_SetItemString(items, path[i].key, v);
+		PyObject *k = path[i].key ? PyUnicode_FromString(path[i].key) : NULL;
+		PyObject *v = !k ? NULL : path[i].value ? PyUnicode_FromString(path[i].value) : Py_NewRef(Py_None);
+		if (!k || !v || PyDict_SetItem(items, k, v)) {
+			if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "an entity path item without a key");
+			Py_CLEAR(items);
+		}
+		Py_XDECREF(k);
 		Py_XDECREF(v);
 	}
 	PyObject *r = items ? PyObject_CallFunction(g_resolve, "OOnn", (PyObject *)module, items,

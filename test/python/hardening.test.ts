@@ -253,6 +253,17 @@ describe('python3 strings', () => {
   });
 });
 
+describe('python3 paths and names', () => {
+  it('the helper refuses NUL characters in module paths and entity path items, whoever calls it', () => {
+    const errors = hostile.loadEntity('callable=helper_nul_errors', null, [T.metaffi_string8_array_type])() as string[];
+    assert.deepEqual(errors, [
+      "the module path 'os\\x00.py' contains a NUL character; remove it",
+      "the entity path item 'callable=evaluate\\x00evil' contains a NUL character; remove it",
+      "the entity path item 'varargs\\x00' contains a NUL character; remove it",
+    ]);
+  });
+});
+
 describe('python3 errors passing through', () => {
   const rec = hostile.loadEntity('callable=recurse_through', [T.metaffi_callable_type, T.metaffi_int64_type], [A]);
 
