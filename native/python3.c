@@ -438,6 +438,10 @@ static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssi
 	metaffi_mark mark = core->arena_mark();
 	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 	metaffi_error err = {0};
+	if (!params) {
+		core->arena_reset(mark);
+		return PyErr_NoMemory();
+	}
 	for (Py_ssize_t i = 0; i < n; i++) {
 		params[i].type = MT_NULL;
 		if (py_to_cdt_any(args[i], &params[i], 0, &err)) {
@@ -596,6 +600,14 @@ static __attribute__((noinline)) int python_failed(metaffi_error *err)
 	error_from_python(err);
 	err->stack = NULL;
 	return -1;
+}
+
+/* Arena memory for a conversion; NULL with a MemoryError in `err` when there is none. */
+static void *conv_alloc(size_t size, metaffi_error *err)
+{
+	void *p = core->alloc(size);
+	if (!p) set_error(err, "MemoryError", "out of memory for the converted value");
+	return p;
 }
 
 /* A conversion error raised inside Python (results of a call Python made to another
@@ -869,15 +881,17 @@ static int py_string_to_cdt(PyObject *o, uint64_t declared, cdt *out, metaffi_er
 		PyObject *b = PyUnicode_AsEncodedString(o, "utf-16-le", "surrogatepass");
 		if (!b) return python_failed(err);
 		size_t len = (size_t)PyBytes_GET_SIZE(b);
-		void *p = core->alloc(len);
-		memcpy(p, PyBytes_AS_STRING(b), len);
+		void *p = conv_alloc(len + 1, err);
+		if (p) memcpy(p, PyBytes_AS_STRING(b), len);
 		Py_DECREF(b);
+		if (!p) return -1;
 		out->type = MT_STRING16;
 		out->v.str.ptr = p;
 		out->v.str.len = len / 2;
 		return 0;
 	}
-	void *p = core->alloc((size_t)n + 1);
+	void *p = conv_alloc((size_t)n + 1, err);
+	if (!p) return -1;
 	memcpy(p, u, (size_t)n);
 	out->type = MT_STRING8;
 	out->v.str.ptr = p;
@@ -937,7 +951,8 @@ static int py_seq_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *er
 	CHECK_DEPTH(depth, err);
 	Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
 	PyObject **items = PySequence_Fast_ITEMS(o);
-	cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+	cdt *elems = conv_alloc((size_t)(n ? n : 1) * sizeof(cdt), err);
+	if (!elems) return -1;
 	for (Py_ssize_t i = 0; i < n; i++) {
 		g_path[depth] = (size_t)i;
 		if (py_to_cdt_any(items[i], &elems[i], depth + 1, err)) {
@@ -956,7 +971,8 @@ static int py_dict_to_cdt(PyObject *o, cdt *out, int depth, metaffi_error *err)
 {
 	CHECK_DEPTH(depth, err);
 	Py_ssize_t n = PyDict_Size(o), pos = 0, i = 0;
-	cdt *kv = core->alloc((size_t)(n ? n : 1) * 2 * sizeof(cdt));
+	cdt *kv = conv_alloc((size_t)(n ? n : 1) * 2 * sizeof(cdt), err);
+	if (!kv) return -1;
 	PyObject *k, *item;
 	while (i < n && PyDict_Next(o, &pos, &k, &item)) {
 		kv[2 * i].type = kv[2 * i + 1].type = MT_NULL;
@@ -1001,7 +1017,8 @@ static int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err)
 	if (PyUnicode_Check(o)) return py_string_to_cdt(o, MT_ANY, out, err);
 	if (PyBytes_Check(o) || PyByteArray_Check(o)) {
 		size_t n = (size_t)(PyBytes_Check(o) ? PyBytes_GET_SIZE(o) : PyByteArray_GET_SIZE(o));
-		void *p = core->alloc(n + 1);
+		void *p = conv_alloc(n + 1, err);
+		if (!p) return -1;
 		memcpy(p, PyBytes_Check(o) ? PyBytes_AS_STRING(o) : PyByteArray_AS_STRING(o), n);
 		out->type = MT_UINT8 | MT_ARRAY | MT_PACKED;
 		out->v.packed.data = p;
@@ -1059,7 +1076,11 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt 
 	int rc = 0;
 	if (dims == 1 && is_packable(elem)) {
 		size_t w = packed_width(elem);
-		char *data = core->alloc((size_t)(n ? n : 1) * w);
+		char *data = conv_alloc((size_t)(n ? n : 1) * w, err);
+		if (!data) {
+			Py_DECREF(seq);
+			return -1;
+		}
 		for (Py_ssize_t i = 0; i < n; i++) {
 			/* exact floats (the usual list of float64) go straight into the buffer */
 			if (elem == MT_FLOAT64 && PyFloat_CheckExact(items[i])) {
@@ -1079,7 +1100,11 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt 
 		out->v.packed.data = data;
 		out->v.packed.len = (size_t)n;
 	} else {
-		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
+		cdt *elems = conv_alloc((size_t)(n ? n : 1) * sizeof(cdt), err);
+		if (!elems) {
+			Py_DECREF(seq);
+			return -1;
+		}
 		for (Py_ssize_t i = 0; i < n; i++) {
 			g_path[depth] = (size_t)i;
 			if (py_to_cdt_typed(items[i], elem, dims - 1, depth + 1, &elems[i], err)) {
@@ -1517,7 +1542,8 @@ static int py_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, metaf
 	(void)nr;
 	py_entity *e = p;
 	PyObject *inline_stack[INLINE_ARGS + 1];
-	PyObject **stack = np < INLINE_ARGS ? inline_stack : core->alloc((np + 1) * sizeof(PyObject *));
+	PyObject **stack = np < INLINE_ARGS ? inline_stack : conv_alloc((np + 1) * sizeof(PyObject *), err);
+	if (!stack) return -1;
 	PyObject **args = stack + 1;
 	size_t converted = 0;
 	int rc = -1;
@@ -1601,7 +1627,8 @@ static int py_call_callable(void *callable, const cdt *params, size_t np, cdt **
                             metaffi_error *err)
 {
 	PyObject *inline_stack[INLINE_ARGS + 1];
-	PyObject **stack = np < INLINE_ARGS ? inline_stack : core->alloc((np + 1) * sizeof(PyObject *));
+	PyObject **stack = np < INLINE_ARGS ? inline_stack : conv_alloc((np + 1) * sizeof(PyObject *), err);
+	if (!stack) return -1;
 	PyObject **args = stack + 1;
 	size_t converted = 0;
 	int rc = -1;
@@ -1625,8 +1652,8 @@ static int py_call_callable(void *callable, const cdt *params, size_t np, cdt **
 		error_from_python(err);
 		goto out;
 	}
-	cdt *out = core->alloc(sizeof(cdt));
-	if (py_to_cdt_any(result, out, 0, err) == 0) {
+	cdt *out = conv_alloc(sizeof(cdt), err);
+	if (out && py_to_cdt_any(result, out, 0, err) == 0) {
 		*rets = out;
 		*nr = 1;
 		rc = 0;

@@ -267,6 +267,18 @@ describe('python3 paths and names', () => {
 describe('python3 errors passing through', () => {
   const rec = hostile.loadEntity('callable=recurse_through', [T.metaffi_callable_type, T.metaffi_int64_type], [A]);
 
+  it('an error of the core or another runtime raised in Python leaves Python with its own type and message', () => {
+    const guest = runtime.loadModule(fixture('python', 'guest.py'));
+    const callWith = guest.loadEntity('callable=call_with', [T.metaffi_callable_type, A], [A]);
+    assert.throws(() => callWith(() => Symbol('s'), 1), (e: unknown) => {
+      assert.ok(e instanceof MetaFFIError);
+      assert.equal(e.foreignType, 'TypeError');
+      assert.match(e.message, /^TypeError: the JS callback returned a wrong value: /);
+      assert.doesNotMatch(e.message, /ForeignError|TypeError: TypeError/);
+      return true;
+    });
+  });
+
   it('a JS error thrown under nested JS<->Python calls comes back as the original error, named once', () => {
     const original = new RangeError('bottom reached');
     function f(n: number): unknown {
