@@ -91,6 +91,38 @@ describe('python3 nesting limit (in a child process)', () => {
   });
 });
 
+describe('python3 JS<->Python recursion (in a child process)', () => {
+  it('recursing through Python until the JS stack is exhausted ends in an error that keeps the RangeError, not a crash', () => {
+    const r = runScript('py-recursion', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const h = new MetaFFIRuntime('python3').loadModule(${JSON.stringify(hostilePath)});
+      const rec = h.loadEntity('callable=recurse_through', [T.metaffi_callable_type, T.metaffi_int64_type], [T.metaffi_any_type]);
+      let levels = 0;
+      function g(n) { levels++; return rec(g, n); }
+      const out = {};
+      for (let round = 0; round < 3; round++) {
+        levels = 0;
+        try { g(1e9); out.result = 'returned'; } catch (e) {
+          const chain = [];
+          for (let c = e; c !== undefined && chain.length < 10000; c = c.cause) chain.push(c instanceof Error ? c.name + ': ' + c.message : String(c));
+          out.levels = levels;
+          out.top = e instanceof Error ? e.name : typeof e;
+          out.bottom = chain.at(-1);
+        }
+      }
+      out.after = rec((n) => n * 2, 21);
+      console.log(JSON.stringify(out));
+    `);
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { levels: number; top: string; bottom: string; after: number };
+    assert.ok(out.levels > 10, JSON.stringify(out));
+    assert.ok(out.top === 'MetaFFIError' || out.top === 'RangeError', JSON.stringify(out));
+    assert.match(out.bottom, /RangeError: Maximum call stack size exceeded/);
+    assert.equal(out.after, 40);
+  });
+});
+
 type Width = { t: T; arr: T; min: bigint; max: bigint; name: string };
 const widths: Width[] = [
   { t: T.metaffi_int8_type, arr: T.metaffi_int8_array_type, min: -128n, max: 127n, name: 'int8' },
