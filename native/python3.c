@@ -1064,8 +1064,10 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt 
 	CHECK_DEPTH(depth, err);
 	if (dims == 1 && elem == MT_UINT8 && (PyBytes_Check(o) || PyByteArray_Check(o)))
 		return py_to_cdt_any(o, out, depth, err);
-	/* a str or a dict iterates, but is not an array: its characters or keys would be */
-	if (PyUnicode_Check(o) || PyDict_Check(o)) return type_error(err, "a sequence (list or tuple)", o);
+	/* A str or a dict iterates, but is not an array: its characters or keys would be. An
+	 * iterator or generator may never end: only sequences and sets, which have a length. */
+	if (PyUnicode_Check(o) || PyDict_Check(o) || !(PySequence_Check(o) || PyAnySet_Check(o)))
+		return type_error(err, "a sequence (list or tuple)", o);
 	PyObject *seq = PySequence_Fast(o, "");
 	if (!seq) {
 		PyErr_Clear();

@@ -227,6 +227,8 @@ describe('python3 declared bool, float and other kinds', () => {
       [T.metaffi_int64_array_type, '"abc"', /expected a sequence \(list or tuple\), Python gave str/],
       [T.metaffi_string8_array_type, '{"a": 1}', /expected a sequence \(list or tuple\), Python gave dict/],
       [T.metaffi_int64_array_type, '5', /expected a sequence/],
+      [T.metaffi_int64_array_type, '__import__("itertools").count()', /expected a sequence \(list or tuple\), Python gave itertools.count/],
+      [T.metaffi_int64_array_type, '(i for i in range(3))', /expected a sequence \(list or tuple\), Python gave generator/],
       [T.metaffi_int64_array_type, '[1, "2"]', /return value\[1\]: expected an int, Python gave str/],
     ];
     for (const [t, expr, message] of cases) {
@@ -237,6 +239,13 @@ describe('python3 declared bool, float and other kinds', () => {
         return true;
       }, expr);
     }
+  });
+
+  it('arrays may be returned as lists, tuples, other sequences and sets', () => {
+    assert.deepEqual(returning(T.metaffi_int64_array_type)('(1, 2)'), [1, 2]);
+    assert.deepEqual(returning(T.metaffi_int64_array_type)('range(3)'), [0, 1, 2]);
+    assert.deepEqual(returning(T.metaffi_int64_array_type)('{7}'), [7]);
+    assert.deepEqual(returning(T.metaffi_uint8_array_type)('bytearray(b"ab")'), [97, 98]);
   });
 
   it('characters a char type cannot carry are errors', () => {
