@@ -32,6 +32,7 @@ const knownOpen: string[] = process.env.METAFFI_FUZZ_ALL ? [] : [
   'invalid:hole',           // core: a hole in a string or any array becomes null (decision 8)
   'invalid:hole2d',         // core: a missing row of a 2-D array is accepted (decision 8)
   'invalid:float32Range',   // core: 1e300 for float32 becomes Infinity (decision 4)
+  'pycallback:loneSurrogate', // core: a JS string with a lone surrogate returned as any becomes U+FFFD (decision 7)
   'openjdk:mode:random', 'openjdk:mode:returns', // openjdk: declared types other than the
   'go:mode:random', 'go:mode:returns',           // method's own not enforced (decision 2)
 ];

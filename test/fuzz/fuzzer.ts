@@ -8,7 +8,8 @@
  * config: { seed, iterations, paths: { python, java, go }, progress (a file that holds the
  * case being run, so that a crash can be reproduced), exclude (value kinds, declared types
  * modes and invalid kinds left out, by name, optionally for one runtime: "deep",
- * "openjdk:deep", "type:char8", "go:mode:returns", "invalid:undefined") }. Prints one JSON line: counts and problems.
+ * "openjdk:deep", "pycallback:loneSurrogate", "type:char8", "go:mode:returns",
+ * "invalid:undefined") }. Prints one JSON line: counts and problems.
  */
 import { writeFileSync } from 'node:fs';
 import { MetaFFIRuntime, MetaFFITypes as T, MetaFFITypeInfo, MetaFFIError, MetaFFIHandle } from 'metaffi';
@@ -78,11 +79,16 @@ function declared(base: string, dims: number, packed = false): Declared {
   return { name: `${base}${'[]'.repeat(dims)}${packed ? ' packed' : ''}`, base, code: full, dims, packed };
 }
 
-interface Target { runtime: 'python3' | 'openjdk' | 'go'; path: string; natural: Declared | null; any?: boolean }
+/** An echo entity. `via`: the value goes through a JS callback the entity calls (its first
+ * parameter), so it crosses in both directions twice. `tag` names it in exclusions. */
+interface Target { runtime: 'python3' | 'openjdk' | 'go'; path: string; natural: Declared | null; via?: boolean; tag?: string }
 
 /** The echo entities: python3's echo is exact for every type; the others for their own. */
 function targets(): Target[] {
-  const out: Target[] = [{ runtime: 'python3', path: 'callable=echo', natural: null }];
+  const out: Target[] = [
+    { runtime: 'python3', path: 'callable=echo', natural: null },
+    { runtime: 'python3', path: 'callable=call_with', natural: null, via: true, tag: 'pycallback' },
+  ];
   const java: [string, string, number][] = [
     ['echoLong', 'int64', 0], ['echoInt', 'int32', 0], ['echoShort', 'int16', 0], ['echoByte', 'int8', 0],
     ['echoDouble', 'float64', 0], ['echoFloat', 'float32', 0], ['echoString', 'string8', 0], ['echoObject', 'any', 0],
@@ -104,8 +110,11 @@ function targets(): Target[] {
 class Gen {
   /** the runtime the next value goes to: exclusions may name one ("openjdk:deep") */
   runtime = '';
+  tag = '';
   isExcluded(kind: string): boolean { return this.excluded(kind); }
-  private excluded(kind: string): boolean { return this.exclude.has(kind) || this.exclude.has(`${this.runtime}:${kind}`); }
+  private excluded(kind: string): boolean {
+    return this.exclude.has(kind) || this.exclude.has(`${this.runtime}:${kind}`) || (this.tag !== '' && this.exclude.has(`${this.tag}:${kind}`));
+  }
   constructor(private rnd: () => number, private handles: unknown[], private exclude: Set<string>) {}
   int(n: number): number { return Math.floor(this.rnd() * n); }
   pick<X>(xs: readonly X[]): X { return xs[this.int(xs.length)]!; }
@@ -213,6 +222,7 @@ class Gen {
 }
 
 const NO_VALUE = Symbol('no value');
+const echoBack = (x: unknown) => x;
 
 const intRanges: Record<string, [bigint, bigint]> = {
   int8: [-128n, 127n], int16: [-32768n, 32767n], int32: [-(2n ** 31n), 2n ** 31n - 1n], int64: [-(2n ** 63n), 2n ** 63n - 1n],
@@ -253,6 +263,8 @@ function fits(v: unknown, d: Declared): boolean {
     if (v === null) return true;
     const xs = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<unknown>) : v;
     if (!Array.isArray(xs)) return false;
+    // a packed bool array comes back as a Uint8Array of 0 and 1
+    if (ArrayBuffer.isView(v) && d.base === 'bool') return d.dims === 1 && xs.every((x) => x === 0 || x === 1);
     const inner = declared(d.base, d.dims - 1);
     return xs.every((x) => fits(x, inner));
   }
@@ -326,6 +338,7 @@ export function fuzz(cfg: FuzzConfig): { calls: number; values: number; errors: 
   for (let i = 0; i < cfg.iterations; i++) {
     const target = gen.pick(all);
     gen.runtime = target.runtime;
+    gen.tag = target.tag ?? '';
     const randomType = (): Declared => {
       const base = gen.pick(scalarTypes)[0];
       const dims = ARRAYABLE.has(base) && gen.chance(0.35) ? (gen.chance(0.8) ? 1 : 2) : 0;
@@ -358,10 +371,11 @@ export function fuzz(cfg: FuzzConfig): { calls: number; values: number; errors: 
     try {
       if (!fn) {
         const info = (x: Declared) => new MetaFFITypeInfo(x.code, undefined, x.dims || undefined);
-        fn = modules[target.runtime].loadEntity(target.path, [info(d)], [info(ret)]) as (...a: unknown[]) => unknown;
+        const params = target.via ? [new MetaFFITypeInfo(T.metaffi_callable_type), info(d)] : [info(d)];
+        fn = modules[target.runtime].loadEntity(target.path, params, [info(ret)]) as (...a: unknown[]) => unknown;
         cache.set(key, fn);
       }
-      const out = fn(input);
+      const out = target.via ? fn(echoBack, input) : fn(input);
       values++;
       if (mustFail) problems.push(`a value where an error was due (${mustFail}): ${desc} -> ${show(out)}`);
       else if (checking && !same(out, expected(input, d))) problems.push(`wrong value: ${desc} -> ${show(out)} (expected ${show(expected(input, d))})`);
