@@ -56,7 +56,7 @@ function runFuzz(seed: number): { status: number | null; signal: string | null; 
   const progress = join(dir, `progress-${process.pid}-${seed}.txt`);
   const cfg: FuzzConfig = {
     seed, iterations, progress, exclude: knownOpen,
-    paths: { python: fixture('python', 'guest.py'), java: guestClasses(), go: goEcho() },
+    paths: { python: fixture('python', 'guest.py'), hostile: fixture('python', 'hostile.py'), java: guestClasses(), go: goEcho() },
   };
   const r = spawnSync(process.execPath, [join(repoRoot, '.build', 'test', 'fuzz', 'fuzzer.js'), JSON.stringify(cfg)], {
     cwd: repoRoot, encoding: 'utf8', timeout: 10 * 60 * 1000, maxBuffer: 64 << 20,

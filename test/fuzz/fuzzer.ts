@@ -17,7 +17,8 @@ import { MetaFFIRuntime, MetaFFITypes as T, MetaFFITypeInfo, MetaFFIError, MetaF
 export interface FuzzConfig {
   seed: number;
   iterations: number;
-  paths: { python: string; java: string; go: string };
+  /** hostile: test/fixtures/python/hostile.py, whose evaluate() returns Python values */
+  paths: { python: string; hostile?: string; java: string; go: string };
   progress?: string;
   /** names of value kinds ("loneSurrogate", "deep", ...) or "runtime:type" pairs left out */
   exclude?: string[];
@@ -222,6 +223,18 @@ class Gen {
 }
 
 const NO_VALUE = Symbol('no value');
+
+/** Python expressions whose values python3 must return as any declared type, or refuse. */
+const pythonValues = [
+  '0', '1', '-1', '300', '255', '256', '-129', '2**31', '2**32', '2**63 - 1', '2**63', '2**64 - 1', '2**64', '-(2**63) - 1',
+  '10**5000', 'True', 'False', 'None', '1.5', '-0.0', 'float("nan")', 'float("inf")', '1e39', '1e300', '3.4028235e38',
+  '""', '"text"', '"a\\0b"', '"\\ud800"', '"x\\udfffy"', '"🎉"', '"é"', '"ab"', 'b"\\x00\\xff"', 'bytearray(3)',
+  '[1, 2, 3]', '[1, "2"]', '[[1], [2, 300]]', '(1, 2)', '{1, 2}', 'range(4)', '[True, 0, 1]', '[1.5, None]', '["a", "\\ud800"]',
+  '{"a": 1}', '{1: "x"}', '{(1, 2): [3]}', 'nested_list(255)', 'nested_list(256)', 'nested_list(257)', 'nested_list(30000)',
+  'nested_dict(300)', 'self_list()', 'self_dict()', '[self_list()]', 'iter([1, 2])', '(i for i in range(2))',
+  '__import__("itertools").count()', 'object()', 'len', 'lambda x: x', 'Exception("e")', '__import__("decimal").Decimal(1)',
+  '[object(), None]', '{"k": object()}', 'nested_list(100, "\\ud800")',
+];
 const echoBack = (x: unknown) => x;
 
 const intRanges: Record<string, [bigint, bigint]> = {
@@ -320,6 +333,7 @@ export function fuzz(cfg: FuzzConfig): { calls: number; values: number; errors: 
   const exclude = new Set(cfg.exclude ?? []);
   const rnd = prng(cfg.seed);
   const py = new MetaFFIRuntime('python3').loadModule(cfg.paths.python);
+  const hostile = cfg.paths.hostile ? new MetaFFIRuntime('python3').loadModule(cfg.paths.hostile) : null;
   const java = new MetaFFIRuntime('openjdk').loadModule(cfg.paths.java);
   const go = new MetaFFIRuntime('go').loadModule(cfg.paths.go);
   const handles: unknown[] = [
@@ -336,6 +350,33 @@ export function fuzz(cfg: FuzzConfig): { calls: number; values: number; errors: 
   let values = 0;
   const cache = new Map<string, (...a: unknown[]) => unknown>();
   for (let i = 0; i < cfg.iterations; i++) {
+    if (hostile && !exclude.has('pyreturns') && gen.chance(0.15)) {
+      // a Python value (from an expression) returned as a random declared type
+      const d = (() => {
+        const base = gen.pick(scalarTypes)[0];
+        const dims = ARRAYABLE.has(base) && gen.chance(0.35) ? (gen.chance(0.8) ? 1 : 2) : 0;
+        return declared(base, dims, dims === 1 && PACKABLE.has(base) && gen.chance(0.2));
+      })();
+      const expr = gen.pick(pythonValues);
+      const desc = `seed ${cfg.seed} case ${i}: python3 evaluate(${JSON.stringify(expr)}) declared -> (${d.name})`;
+      if (cfg.progress) writeFileSync(cfg.progress, desc + '\n');
+      const key = `hostile|${d.name}`;
+      let ev = cache.get(key);
+      try {
+        if (!ev) {
+          ev = hostile.loadEntity('callable=evaluate', [T.metaffi_string8_type], [new MetaFFITypeInfo(d.code, undefined, d.dims || undefined)]) as (...a: unknown[]) => unknown;
+          cache.set(key, ev);
+        }
+        const out = ev(expr);
+        values++;
+        if (!fits(out, d)) problems.push(`a value the declared return type cannot hold: ${desc} -> ${show(out)}`);
+      } catch (e) {
+        const name = e instanceof MetaFFIError ? 'MetaFFIError' : e instanceof RangeError ? 'RangeError' : e instanceof TypeError ? 'TypeError' : 'other';
+        errors[name] = (errors[name] ?? 0) + 1;
+        if (name === 'other') problems.push(`unexpected error ${String(e)}: ${desc}`);
+      }
+      continue;
+    }
     const target = gen.pick(all);
     gen.runtime = target.runtime;
     gen.tag = target.tag ?? '';
