@@ -21,8 +21,8 @@ const iterations = Number(process.env.METAFFI_FUZZ_ITERATIONS ?? 4000);
 const seeds = process.env.METAFFI_FUZZ_SEED ? [Number(process.env.METAFFI_FUZZ_SEED)] : [1, 2];
 
 /**
- * Left out until the parts that own them are fixed (each found by this fuzzer; the
- * reproductions are listed in docs/notes/python3.md). METAFFI_FUZZ_ALL=1 runs without them.
+ * Left out until the parts that own them are fixed (each found by this fuzzer; each line
+ * says what fails). METAFFI_FUZZ_ALL=1 runs without them.
  */
 const knownOpen: string[] = process.env.METAFFI_FUZZ_ALL ? [] : [
   'veryDeep',               // core: a JS array nested 30,000 deep overflows js_any_to_cdt (SIGSEGV)
