@@ -54,6 +54,7 @@ describe('python3 nesting limit (in a child process)', () => {
       attempt('cbArg300', () => passTo(() => 0, 'nested_list(300)'));
       attempt('cbArgSelf', () => passTo(() => 0, 'self_list()'));
       attempt('cbArg256', () => passTo(() => 0, 'nested_list(256)'));
+      attempt('caught', () => h.loadEntity('callable=catch_deep', [T.metaffi_callable_type], [S8])(() => 0));
       const resultOf = h.loadEntity('callable=result_of', [T.metaffi_callable_type], [S8]);
       attempt('cbRet256', () => resultOf(() => ok));
       attempt('cbRet300', () => resultOf(() => deep));
@@ -85,6 +86,7 @@ describe('python3 nesting limit (in a child process)', () => {
     assert.match(String(out.cbArg300!.value), /^MetaFFIError: argument 1 is nested deeper than 256 levels \(at \[0\]\[0\]\[0\]\[0\]\.\.\.\)/);
     assert.match(String(out.cbArgSelf!.value), /^MetaFFIError: argument 1 is nested deeper than 256 levels/);
     assert.deepEqual(out.cbArg256, { value: 'no error' });
+    assert.match(String(out.caught!.value), /^caught: argument 1 is nested deeper than 256 levels/);
     assert.deepEqual(out.cbRet256, { value: 'depth 256' });
     assert.match(String(out.cbRet300!.value ?? out.cbRet300!.message), /nested deeper than 256 levels/);
     assert.deepEqual(out.after, { value: JSON.stringify([[1, 2], { a: 3 }]).length });
