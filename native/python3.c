@@ -41,6 +41,7 @@ static PyObject *g_getline;        /* linecache.getline */
 static PyObject *g_notes_name;     /* "__notes__" */
 static PyObject *g_js_error;       /* helper.JSError: a JS exception raised inside Python */
 static PyObject *g_foreign_error;  /* helper.ForeignError: an error from another runtime */
+static PyObject *g_metaffi_error;  /* helper.MetaFFIError: a value that cannot cross */
 static PyTypeObject *g_foreign_fn_type, *g_foreign_obj_type;
 
 /* ------------------------------------------------------------------------------------ */
@@ -266,10 +267,15 @@ static void error_from_python(metaffi_error *err)
 	if (tb && value) PyException_SetTraceback(value, tb);
 	err->host_error = 0;
 	err->stack = NULL;
-	if (value && PyObject_IsInstance(value, g_js_error) == 1) {
-		PyObject *id = PyObject_GetAttrString(value, "host_error");
-		PyObject *jt = PyObject_GetAttrString(value, "js_type");
-		PyObject *jm = PyObject_GetAttrString(value, "js_message");
+	int js = value && g_js_error && PyObject_IsInstance(value, g_js_error) == 1;
+	int foreign = !js && value && g_foreign_error && PyObject_IsInstance(value, g_foreign_error) == 1;
+	PyErr_Clear();
+	if (js || foreign) {
+		/* An error of JS or of another runtime going back out: its own type and message,
+		 * not "ForeignError: Type: message" */
+		PyObject *id = js ? PyObject_GetAttrString(value, "host_error") : NULL;
+		PyObject *jt = PyObject_GetAttrString(value, js ? "js_type" : "foreign_type");
+		PyObject *jm = PyObject_GetAttrString(value, js ? "js_message" : "foreign_message");
 		if (id) err->host_error = PyLong_AsUnsignedLongLong(id);
 		err->type = py_str_arena(jt);
 		err->message = py_str_arena(jm);
@@ -285,7 +291,8 @@ static void error_from_python(metaffi_error *err)
 		const char *m = mod && PyUnicode_Check(mod) ? PyUnicode_AsUTF8(mod) : NULL;
 		const char *q = qual && PyUnicode_Check(qual) ? PyUnicode_AsUTF8(qual) : "Exception";
 		char name[512];
-		if (m && strcmp(m, "builtins") != 0) snprintf(name, sizeof name, "%s.%s", m, q);
+		if (type == g_metaffi_error) snprintf(name, sizeof name, "MetaFFIError");
+		else if (m && strcmp(m, "builtins") != 0) snprintf(name, sizeof name, "%s.%s", m, q);
 		else snprintf(name, sizeof name, "%s", q);
 		err->type = core->strdup(name, strlen(name));
 		err->message = py_str_arena(value);
@@ -322,8 +329,10 @@ typedef struct {
 	void *val;
 } foreign_ref;
 
-static int cdt_to_py(const cdt *v, PyObject **out);
-static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err);
+static int cdt_to_py(const cdt *v, uint64_t want, int dims, int depth, PyObject **out, metaffi_error *err);
+static int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err);
+static void raise_conversion_error(const metaffi_error *err);
+static void prefix_place(metaffi_error *err, const char *place);
 
 #if PY_VERSION_HEX >= 0x03090000
 static PyObject *foreign_fn_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
@@ -344,19 +353,57 @@ static PyObject *foreign_ref_new(PyTypeObject *type, uint32_t runtime, void *val
 	return (PyObject *)r;
 }
 
-/* Drop the references a CDT value holds (values this plugin made for a call, or results it
- * received and has converted). Called with the GIL held, so Python references are dropped
- * directly rather than through the core. */
-static void release_refs(const cdt *v)
+static void release_one(const cdt *v)
 {
-	if ((v->type & MT_ARRAY) && !(v->type & MT_PACKED)) {
-		for (size_t i = 0; i < v->v.arr.len; i++) release_refs(&v->v.arr.elems[i]);
-	} else if (v->type == MT_MAP) {
-		for (size_t i = 0; i < 2 * v->v.map.len; i++) release_refs(&v->v.map.kv[i]);
-	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
+	if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
 		if (v->v.ref.runtime == RT_PYTHON3) Py_DECREF((PyObject *)v->v.ref.val);
 		else core->release(v->v.ref.runtime, v->v.ref.val);
 	}
+}
+
+static int is_container(const cdt *v)
+{
+	return ((v->type & MT_ARRAY) && !(v->type & MT_PACKED)) || v->type == MT_MAP;
+}
+
+/* Drop the references a CDT value holds (values this plugin made for a call, or results it
+ * received and has converted). Called with the GIL held, so Python references are dropped
+ * directly rather than through the core. Nested arrays and maps are walked with a stack of
+ * their own: a value from another runtime may nest deeper than the C stack allows. */
+static void release_refs(const cdt *v)
+{
+	if (!is_container(v)) {
+		release_one(v);
+		return;
+	}
+	typedef struct { const cdt *p; size_t n; } span;
+	span inline_spans[32], *spans = inline_spans;
+	size_t top = 0, cap = 32;
+	spans[top++] = (span){v, 1};
+	while (top) {
+		span *s = &spans[top - 1];
+		if (!s->n) {
+			top--;
+			continue;
+		}
+		const cdt *c = s->p++;
+		s->n--;
+		if (!is_container(c)) {
+			release_one(c);
+			continue;
+		}
+		if (top == cap) {
+			span *bigger = malloc(2 * cap * sizeof(span));
+			if (!bigger) continue; /* out of memory: the references under c stay held */
+			memcpy(bigger, spans, top * sizeof(span));
+			if (spans != inline_spans) free(spans);
+			spans = bigger;
+			cap *= 2;
+		}
+		if (c->type == MT_MAP) spans[top++] = (span){c->v.map.kv, 2 * c->v.map.len};
+		else spans[top++] = (span){c->v.arr.elems, c->v.arr.len};
+	}
+	if (spans != inline_spans) free(spans);
 }
 
 static void foreign_ref_dealloc(PyObject *self)
@@ -391,11 +438,18 @@ static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssi
 	metaffi_mark mark = core->arena_mark();
 	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 	metaffi_error err = {0};
+	if (!params) {
+		core->arena_reset(mark);
+		return PyErr_NoMemory();
+	}
 	for (Py_ssize_t i = 0; i < n; i++) {
 		params[i].type = MT_NULL;
-		if (py_to_cdt_any(args[i], &params[i], &err)) {
-			PyErr_Format(PyExc_TypeError, "argument %zd: %s", i + 1, err.message);
-			for (Py_ssize_t j = 0; j <= i; j++) release_refs(&params[j]);
+		if (py_to_cdt_any(args[i], &params[i], 0, &err)) {
+			char place[48];
+			snprintf(place, sizeof place, "argument %zd", i + 1);
+			prefix_place(&err, place);
+			raise_conversion_error(&err);
+			for (Py_ssize_t j = 0; j < i; j++) release_refs(&params[j]);
 			core->arena_reset(mark);
 			return NULL;
 		}
@@ -412,12 +466,19 @@ static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssi
 	} else if (nr == 0) {
 		result = Py_NewRef(Py_None);
 	} else if (nr == 1) {
-		if (cdt_to_py(&rets[0], &result)) result = NULL;
+		if (cdt_to_py(&rets[0], MT_ANY, 0, 0, &result, &err)) {
+			prefix_place(&err, "return value");
+			raise_conversion_error(&err);
+		}
 	} else {
 		result = PyTuple_New((Py_ssize_t)nr);
 		for (size_t i = 0; result && i < nr; i++) {
 			PyObject *item;
-			if (cdt_to_py(&rets[i], &item)) {
+			if (cdt_to_py(&rets[i], MT_ANY, 0, 0, &item, &err)) {
+				char place[48];
+				snprintf(place, sizeof place, "return value %zu", i + 1);
+				prefix_place(&err, place);
+				raise_conversion_error(&err);
 				Py_CLEAR(result);
 				break;
 			}
@@ -487,6 +548,89 @@ static PyType_Spec foreign_obj_spec = {"metaffi.ForeignObject", sizeof(foreign_r
                                        Py_TPFLAGS_DEFAULT, foreign_obj_slots};
 
 /* ------------------------------------------------------------------------------------ */
+/* Conversion errors                                                                     */
+
+/*
+ * Nesting. Every recursive conversion passes its depth (0 for an argument or result
+ * itself); an array or map at depth METAFFI_MAX_DEPTH is one level too many. The indexes on
+ * the way down are kept so the error can say where. The error's type is this
+ * very string, so the levels above it know not to put their own index in front.
+ */
+static const char DEPTH_ERROR[] = "MetaFFIError";
+static size_t g_path[METAFFI_MAX_DEPTH + 1]; /* every conversion holds the GIL: one copy */
+
+static __attribute__((noinline)) int too_deep(int depth, metaffi_error *err)
+{
+	char msg[200];
+	int n = snprintf(msg, sizeof msg, "is nested deeper than %d levels (at ", METAFFI_MAX_DEPTH);
+	for (int i = 0; i < 4 && i < depth; i++) n += snprintf(msg + n, sizeof msg - (size_t)n, "[%zu]", g_path[i]);
+	snprintf(msg + n, sizeof msg - (size_t)n, "%s); flatten it or pass a handle", depth > 4 ? "..." : "");
+	set_error(err, "MetaFFIError", msg);
+	err->type = DEPTH_ERROR;
+	return -1;
+}
+
+#define CHECK_DEPTH(depth, err) \
+	do { if ((depth) >= METAFFI_MAX_DEPTH) return too_deep((depth), (err)); } while (0)
+
+/* Put the place of a failing element ("[3]") in front of its error. Kept out of the
+ * recursive functions so their stack frames stay small. */
+static __attribute__((noinline)) void prefix_index(metaffi_error *err, size_t i)
+{
+	if (err->type == DEPTH_ERROR) return;
+	char msg[700];
+	snprintf(msg, sizeof msg, "[%zu]%s%s", i, err->message[0] == '[' ? "" : ": ", err->message);
+	err->message = core->strdup(msg, strlen(msg));
+}
+
+/* "argument 2: ..." / "return value: ..." in front of an error. */
+static __attribute__((noinline)) void prefix_place(metaffi_error *err, const char *place)
+{
+	char msg[900];
+	int deep = err->type == DEPTH_ERROR;
+	snprintf(msg, sizeof msg, "%s%s%s", place, deep ? " " : err->message[0] == '[' ? "" : ": ", err->message);
+	err->message = core->strdup(msg, strlen(msg));
+	if (deep) err->type = "MetaFFIError";
+}
+
+/* The pending Python exception (a failed allocation, an undecodable string) as a
+ * conversion error. */
+static __attribute__((noinline)) int python_failed(metaffi_error *err)
+{
+	error_from_python(err);
+	err->stack = NULL;
+	return -1;
+}
+
+/* Arena memory for a conversion; NULL with a MemoryError in `err` when there is none. */
+static void *conv_alloc(size_t size, metaffi_error *err)
+{
+	void *p = core->alloc(size);
+	if (!p) set_error(err, "MemoryError", "out of memory for the converted value");
+	return p;
+}
+
+/* A conversion error raised inside Python (results of a call Python made to another
+ * runtime, arguments Python passed to it). */
+static void raise_conversion_error(const metaffi_error *err)
+{
+	PyObject *cls = strcmp(err->type, "TypeError") == 0 ? PyExc_TypeError
+	              : strcmp(err->type, "OverflowError") == 0 ? PyExc_OverflowError
+	              : strcmp(err->type, "MemoryError") == 0 ? PyExc_MemoryError
+	              : strcmp(err->type, "UnicodeEncodeError") == 0 ? PyExc_ValueError
+	              : g_metaffi_error ? g_metaffi_error : PyExc_RuntimeError;
+	PyErr_SetString(cls, err->message);
+}
+
+/* "int8", "string8[][]" */
+static const char *type_text(uint64_t elem, int dims, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s", metaffi_type_name(elem ? elem : MT_ANY));
+	for (int d = 0; d < dims && (size_t)n + 3 < size; d++) n += snprintf(buf + n, size - (size_t)n, "[]");
+	return buf;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* CDT -> Python                                                                         */
 
 static PyObject *packed_to_py(const cdt *v)
@@ -532,27 +676,78 @@ static PyObject *string_to_py(const cdt *v)
 	}
 }
 
-/* Returns 0, or -1 with a Python exception set. Refs in `v` are borrowed. */
-static int cdt_to_py(const cdt *v, PyObject **out)
+/*
+ * Whether a value may arrive where `want` with `dims` dimensions is declared. The core
+ * converts JS values to the declared types already; this keeps the plugin from reading a
+ * value as a type it is not, whoever produced it. MT_ANY (and 0, the element of the bare
+ * array code) takes anything; array elements are checked one by one as they convert.
+ */
+static int cdt_fits(const cdt *v, uint64_t want, int dims)
+{
+	uint64_t t = v->type;
+	if (dims > 0) {
+		if (t == MT_NULL) return 1;
+		if (!(t & MT_ARRAY)) return 0;
+		if (!(t & MT_PACKED)) return 1;
+		uint64_t e = MT_ELEMENT(t);
+		if (want == MT_ANY || want == 0) return 1;
+		return dims == 1 && (e == want || (e == MT_UINT64 && want == MT_SIZE) || (e == MT_SIZE && want == MT_UINT64));
+	}
+	if (want == MT_ANY || want == 0) return 1;
+	if (t & MT_ARRAY) return 0;
+	switch (want) {
+	case MT_STRING8: case MT_STRING16: case MT_STRING32:
+		return t == MT_STRING8 || t == MT_STRING16 || t == MT_STRING32 || t == MT_NULL;
+	case MT_HANDLE: return t == MT_HANDLE || t == MT_CALLABLE || t == MT_NULL;
+	case MT_CALLABLE: return t == MT_CALLABLE || t == MT_NULL;
+	case MT_MAP: return t == MT_MAP || t == MT_NULL;
+	case MT_UINT64: case MT_SIZE: return t == MT_UINT64 || t == MT_SIZE;
+	default: return t == want;
+	}
+}
+
+static __attribute__((noinline)) int cdt_mismatch(const cdt *v, uint64_t want, int dims, metaffi_error *err)
+{
+	char a[64], b[64], msg[200];
+	int packed_dims = (v->type & MT_ARRAY) ? 1 : 0;
+	snprintf(msg, sizeof msg, "declared %s, but a %s value arrived", type_text(want, dims, a, sizeof a),
+	         type_text(MT_ELEMENT(v->type), packed_dims, b, sizeof b));
+	set_error(err, "TypeError", msg);
+	return -1;
+}
+
+/*
+ * A CDT as a Python object for a declared type (MT_ANY: no declaration). Returns 0, or -1
+ * with `err` filled. Refs in `v` are borrowed.
+ */
+static int cdt_to_py(const cdt *v, uint64_t want, int dims, int depth, PyObject **out, metaffi_error *err)
 {
 	uint64_t t = v->type;
 	PyObject *o = NULL;
+	*out = NULL;
+	if (!cdt_fits(v, want, dims)) return cdt_mismatch(v, want, dims, err);
 	if (t & MT_ARRAY) {
+		CHECK_DEPTH(depth, err);
 		if (t & MT_PACKED) {
 			o = packed_to_py(v);
 		} else {
+			uint64_t ew = dims > 0 ? want : MT_ANY;
+			int ed = dims > 0 ? dims - 1 : 0;
 			o = PyList_New((Py_ssize_t)v->v.arr.len);
 			for (size_t i = 0; o && i < v->v.arr.len; i++) {
 				PyObject *item;
-				if (cdt_to_py(&v->v.arr.elems[i], &item)) {
-					Py_CLEAR(o);
-					break;
+				g_path[depth] = i;
+				if (cdt_to_py(&v->v.arr.elems[i], ew, ed, depth + 1, &item, err)) {
+					prefix_index(err, i);
+					Py_DECREF(o);
+					return -1;
 				}
 				PyList_SET_ITEM(o, (Py_ssize_t)i, item);
 			}
 		}
+		if (!o) return python_failed(err);
 		*out = o;
-		return o ? 0 : -1;
+		return 0;
 	}
 	switch (t) {
 	case MT_FLOAT64: o = PyFloat_FromDouble(v->v.f64); break;
@@ -572,7 +767,15 @@ static int cdt_to_py(const cdt *v, PyObject **out)
 	case MT_STRING32: o = string_to_py(v); break;
 	case MT_CHAR8:
 	case MT_CHAR16:
-	case MT_CHAR32: o = PyUnicode_FromOrdinal((int)v->v.ch); break;
+	case MT_CHAR32:
+		if (v->v.ch > 0x10FFFF) {
+			char msg[96];
+			snprintf(msg, sizeof msg, "%s code point %u is beyond Unicode", metaffi_type_name(t), v->v.ch);
+			set_error(err, "ValueError", msg);
+			return -1;
+		}
+		o = PyUnicode_FromOrdinal((int)v->v.ch);
+		break;
 	case MT_NULL: o = Py_NewRef(Py_None); break;
 	case MT_HANDLE:
 		if (v->v.ref.runtime == RT_PYTHON3) o = Py_NewRef((PyObject *)v->v.ref.val);
@@ -583,17 +786,21 @@ static int cdt_to_py(const cdt *v, PyObject **out)
 		else o = foreign_ref_new(g_foreign_fn_type, v->v.ref.runtime, v->v.ref.val, 1);
 		break;
 	case MT_MAP:
+		CHECK_DEPTH(depth, err);
 		o = PyDict_New();
 		for (size_t i = 0; o && i < v->v.map.len; i++) {
 			PyObject *k, *item;
-			if (cdt_to_py(&v->v.map.kv[2 * i], &k)) {
-				Py_CLEAR(o);
-				break;
+			g_path[depth] = i;
+			if (cdt_to_py(&v->v.map.kv[2 * i], MT_ANY, 0, depth + 1, &k, err)) {
+				prefix_index(err, i);
+				Py_DECREF(o);
+				return -1;
 			}
-			if (cdt_to_py(&v->v.map.kv[2 * i + 1], &item)) {
+			if (cdt_to_py(&v->v.map.kv[2 * i + 1], MT_ANY, 0, depth + 1, &item, err)) {
+				prefix_index(err, i);
 				Py_DECREF(k);
-				Py_CLEAR(o);
-				break;
+				Py_DECREF(o);
+				return -1;
 			}
 			int rc = PyDict_SetItem(o, k, item);
 			Py_DECREF(k);
@@ -601,12 +808,16 @@ static int cdt_to_py(const cdt *v, PyObject **out)
 			if (rc) Py_CLEAR(o);
 		}
 		break;
-	default:
-		PyErr_Format(PyExc_TypeError, "metaffi: unsupported type code %llu", (unsigned long long)t);
-		break;
+	default: {
+		char msg[96];
+		snprintf(msg, sizeof msg, "unsupported type code %llu", (unsigned long long)t);
+		set_error(err, "TypeError", msg);
+		return -1;
 	}
+	}
+	if (!o) return python_failed(err);
 	*out = o;
-	return o ? 0 : -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -620,27 +831,67 @@ static int type_error(metaffi_error *err, const char *expected, PyObject *got)
 	return -1;
 }
 
-static int py_string_to_cdt(PyObject *o, cdt *out, metaffi_error *err)
+/* A Python int or float out of the declared type's range: the value and the type. */
+static __attribute__((noinline)) int range_error(metaffi_error *err, PyObject *o, uint64_t type)
+{
+	char msg[200], shown[64];
+	PyObject *r = PyObject_Repr(o); /* fails for ints beyond sys.get_int_max_str_digits() */
+	const char *u = r ? PyUnicode_AsUTF8(r) : NULL;
+	if (u && strlen(u) < sizeof shown) snprintf(shown, sizeof shown, "%s", u);
+	else if (u) snprintf(shown, sizeof shown, "%.24s...", u);
+	else {
+		PyErr_Clear();
+		PyObject *bits = PyObject_CallMethod(o, "bit_length", NULL);
+		snprintf(shown, sizeof shown, "an int of %ld bits", bits ? PyLong_AsLong(bits) : -1L);
+		Py_XDECREF(bits);
+	}
+	PyErr_Clear();
+	Py_XDECREF(r);
+	snprintf(msg, sizeof msg, "Python gave %s, out of the range of %s", shown, metaffi_type_name(type));
+	set_error(err, "OverflowError", msg);
+	return -1;
+}
+
+/* A str as a CDT string. string8 and string32 carry Unicode only: a str with a lone
+ * surrogate is an error for them (naming where it is); string16 and any carry it exactly
+ * as UTF-16. */
+static int py_string_to_cdt(PyObject *o, uint64_t declared, cdt *out, metaffi_error *err)
 {
 	Py_ssize_t n;
 	const char *u = PyUnicode_AsUTF8AndSize(o, &n);
-	if (!u) { /* lone surrogates: send UTF-16 */
+	if (!u) {
 		PyErr_Clear();
-		PyObject *b = PyUnicode_AsEncodedString(o, "utf-16-le", "surrogatepass");
-		if (!b) {
-			error_from_python(err);
+		if (declared == MT_STRING8 || declared == MT_STRING32) {
+			Py_ssize_t len = PyUnicode_GET_LENGTH(o), at = 0;
+			Py_UCS4 ch = 0;
+			while (at < len && ((ch = PyUnicode_READ_CHAR(o, at)) < 0xD800 || ch > 0xDFFF)) at++;
+			/* the byte offset the surrogate would have in the UTF-8 text */
+			size_t bytes = 0;
+			for (Py_ssize_t i = 0; i < at; i++) {
+				Py_UCS4 c = PyUnicode_READ_CHAR(o, i);
+				bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+			}
+			char msg[300];
+			snprintf(msg, sizeof msg, "the str has a lone surrogate U+%04X at index %zd (byte offset %zu "
+			         "in UTF-8), which %s cannot carry; declare string16 to keep it, or fix the text",
+			         (unsigned)ch, at, bytes, metaffi_type_name(declared));
+			set_error(err, "UnicodeEncodeError", msg);
 			return -1;
 		}
+		PyObject *b = PyUnicode_AsEncodedString(o, "utf-16-le", "surrogatepass");
+		if (!b) return python_failed(err);
 		size_t len = (size_t)PyBytes_GET_SIZE(b);
-		void *p = core->alloc(len);
-		memcpy(p, PyBytes_AS_STRING(b), len);
+		void *p = conv_alloc(len + 1, err);
+		if (p) memcpy(p, PyBytes_AS_STRING(b), len);
 		Py_DECREF(b);
+		if (!p) return -1;
 		out->type = MT_STRING16;
 		out->v.str.ptr = p;
 		out->v.str.len = len / 2;
 		return 0;
 	}
-	void *p = core->alloc((size_t)n + 1);
+	void *p = conv_alloc((size_t)n + 1, err);
+	if (!p) return -1;
 	memcpy(p, u, (size_t)n);
 	out->type = MT_STRING8;
 	out->v.str.ptr = p;
@@ -670,15 +921,12 @@ static int is_function_like(PyObject *o)
 	       Py_TYPE(o) == g_foreign_fn_type;
 }
 
-static int py_int_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
+/* A Python int as int64, or uint64 above int64's range. 1 when it fits neither. */
+static int py_int_value(PyObject *o, cdt *out)
 {
 	int overflow = 0;
 	long long s = PyLong_AsLongLongAndOverflow(o, &overflow);
 	if (!overflow) {
-		if (s == -1 && PyErr_Occurred()) {
-			error_from_python(err);
-			return -1;
-		}
 		out->type = MT_INT64;
 		out->v.i64 = s;
 		return 0;
@@ -692,12 +940,58 @@ static int py_int_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
 		}
 		PyErr_Clear();
 	}
-	set_error(err, "OverflowError", "a Python int does not fit in 64 bits");
-	return -1;
+	return 1;
+}
+
+static int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err);
+
+/* A list or tuple as an array of any. */
+static int py_seq_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err)
+{
+	CHECK_DEPTH(depth, err);
+	Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+	PyObject **items = PySequence_Fast_ITEMS(o);
+	cdt *elems = conv_alloc((size_t)(n ? n : 1) * sizeof(cdt), err);
+	if (!elems) return -1;
+	for (Py_ssize_t i = 0; i < n; i++) {
+		g_path[depth] = (size_t)i;
+		if (py_to_cdt_any(items[i], &elems[i], depth + 1, err)) {
+			prefix_index(err, (size_t)i);
+			for (Py_ssize_t j = 0; j < i; j++) release_refs(&elems[j]);
+			return -1;
+		}
+	}
+	out->type = MT_ANY | MT_ARRAY;
+	out->v.arr.elems = elems;
+	out->v.arr.len = (size_t)n;
+	return 0;
+}
+
+static int py_dict_to_cdt(PyObject *o, cdt *out, int depth, metaffi_error *err)
+{
+	CHECK_DEPTH(depth, err);
+	Py_ssize_t n = PyDict_Size(o), pos = 0, i = 0;
+	cdt *kv = conv_alloc((size_t)(n ? n : 1) * 2 * sizeof(cdt), err);
+	if (!kv) return -1;
+	PyObject *k, *item;
+	while (i < n && PyDict_Next(o, &pos, &k, &item)) {
+		kv[2 * i].type = kv[2 * i + 1].type = MT_NULL;
+		g_path[depth] = (size_t)i;
+		if (py_to_cdt_any(k, &kv[2 * i], depth + 1, err) || py_to_cdt_any(item, &kv[2 * i + 1], depth + 1, err)) {
+			prefix_index(err, (size_t)i);
+			for (Py_ssize_t j = 0; j < 2 * i + 1; j++) release_refs(&kv[j]);
+			return -1;
+		}
+		i++;
+	}
+	out->type = MT_MAP;
+	out->v.map.kv = kv;
+	out->v.map.len = (size_t)i;
+	return 0;
 }
 
 /* The natural CDT of a Python object (for `any`). */
-static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
+static int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err)
 {
 	if (o == Py_None) {
 		out->type = MT_NULL;
@@ -708,54 +1002,31 @@ static int py_to_cdt_any(PyObject *o, cdt *out, metaffi_error *err)
 		out->v.b = o == Py_True;
 		return 0;
 	}
-	if (PyLong_Check(o)) return py_int_to_cdt_any(o, out, err);
+	if (PyLong_Check(o)) {
+		if (py_int_value(o, out)) {
+			set_error(err, "OverflowError", "a Python int does not fit in 64 bits");
+			return -1;
+		}
+		return 0;
+	}
 	if (PyFloat_Check(o)) {
 		out->type = MT_FLOAT64;
 		out->v.f64 = PyFloat_AS_DOUBLE(o);
 		return 0;
 	}
-	if (PyUnicode_Check(o)) return py_string_to_cdt(o, out, err);
+	if (PyUnicode_Check(o)) return py_string_to_cdt(o, MT_ANY, out, err);
 	if (PyBytes_Check(o) || PyByteArray_Check(o)) {
 		size_t n = (size_t)(PyBytes_Check(o) ? PyBytes_GET_SIZE(o) : PyByteArray_GET_SIZE(o));
-		void *p = core->alloc(n + 1);
+		void *p = conv_alloc(n + 1, err);
+		if (!p) return -1;
 		memcpy(p, PyBytes_Check(o) ? PyBytes_AS_STRING(o) : PyByteArray_AS_STRING(o), n);
 		out->type = MT_UINT8 | MT_ARRAY | MT_PACKED;
 		out->v.packed.data = p;
 		out->v.packed.len = n;
 		return 0;
 	}
-	if (PyList_Check(o) || PyTuple_Check(o)) {
-		Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
-		PyObject **items = PySequence_Fast_ITEMS(o);
-		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
-		for (Py_ssize_t i = 0; i < n; i++) {
-			if (py_to_cdt_any(items[i], &elems[i], err)) {
-				for (Py_ssize_t j = 0; j < i; j++) release_refs(&elems[j]);
-				return -1;
-			}
-		}
-		out->type = MT_ANY | MT_ARRAY;
-		out->v.arr.elems = elems;
-		out->v.arr.len = (size_t)n;
-		return 0;
-	}
-	if (PyDict_Check(o)) {
-		Py_ssize_t n = PyDict_Size(o), pos = 0, i = 0;
-		cdt *kv = core->alloc((size_t)(n ? n : 1) * 2 * sizeof(cdt));
-		PyObject *k, *item;
-		while (PyDict_Next(o, &pos, &k, &item)) {
-			kv[2 * i].type = kv[2 * i + 1].type = MT_NULL;
-			if (py_to_cdt_any(k, &kv[2 * i], err) || py_to_cdt_any(item, &kv[2 * i + 1], err)) {
-				for (Py_ssize_t j = 0; j < 2 * i + 1; j++) release_refs(&kv[j]);
-				return -1;
-			}
-			i++;
-		}
-		out->type = MT_MAP;
-		out->v.map.kv = kv;
-		out->v.map.len = (size_t)i;
-		return 0;
-	}
+	if (PyList_Check(o) || PyTuple_Check(o)) return py_seq_to_cdt_any(o, out, depth, err);
+	if (PyDict_Check(o)) return py_dict_to_cdt(o, out, depth, err);
 	if (is_function_like(o)) return py_ref_to_cdt(o, MT_CALLABLE, out);
 	return py_ref_to_cdt(o, MT_HANDLE, out);
 }
@@ -770,7 +1041,7 @@ static size_t packed_width(uint64_t e)
 	}
 }
 
-static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaffi_error *err);
+static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, int depth, cdt *out, metaffi_error *err);
 
 static int is_packable(uint64_t t)
 {
@@ -784,14 +1055,19 @@ static int is_packable(uint64_t t)
 	}
 }
 
-static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaffi_error *err)
+static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt *out, metaffi_error *err)
 {
 	if (o == Py_None) {
 		out->type = MT_NULL;
 		return 0;
 	}
+	CHECK_DEPTH(depth, err);
 	if (dims == 1 && elem == MT_UINT8 && (PyBytes_Check(o) || PyByteArray_Check(o)))
-		return py_to_cdt_any(o, out, err);
+		return py_to_cdt_any(o, out, depth, err);
+	/* A str or a dict iterates, but is not an array: its characters or keys would be. An
+	 * iterator or generator may never end: only sequences and sets, which have a length. */
+	if (PyUnicode_Check(o) || PyDict_Check(o) || !(PySequence_Check(o) || PyAnySet_Check(o)))
+		return type_error(err, "a sequence (list or tuple)", o);
 	PyObject *seq = PySequence_Fast(o, "");
 	if (!seq) {
 		PyErr_Clear();
@@ -802,8 +1078,12 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaf
 	int rc = 0;
 	if (dims == 1 && is_packable(elem)) {
 		size_t w = packed_width(elem);
-		char *data = core->alloc((size_t)(n ? n : 1) * w);
-		for (Py_ssize_t i = 0; i < n && !rc; i++) {
+		char *data = conv_alloc((size_t)(n ? n : 1) * w, err);
+		if (!data) {
+			Py_DECREF(seq);
+			return -1;
+		}
+		for (Py_ssize_t i = 0; i < n; i++) {
 			/* exact floats (the usual list of float64) go straight into the buffer */
 			if (elem == MT_FLOAT64 && PyFloat_CheckExact(items[i])) {
 				double d = PyFloat_AS_DOUBLE(items[i]);
@@ -811,18 +1091,31 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaf
 				continue;
 			}
 			cdt one;
-			rc = py_to_cdt_typed(items[i], elem, 0, &one, err);
-			if (!rc) memcpy(data + (size_t)i * w, &one.v, w);
+			if (py_to_cdt_typed(items[i], elem, 0, depth + 1, &one, err)) {
+				prefix_index(err, (size_t)i);
+				rc = -1;
+				break;
+			}
+			memcpy(data + (size_t)i * w, &one.v, w);
 		}
 		out->type = elem | MT_ARRAY | MT_PACKED;
 		out->v.packed.data = data;
 		out->v.packed.len = (size_t)n;
 	} else {
-		cdt *elems = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
-		Py_ssize_t done = 0;
-		for (; done < n && !rc; done++) rc = py_to_cdt_typed(items[done], elem, dims - 1, &elems[done], err);
-		if (rc)
-			for (Py_ssize_t j = 0; j + 1 < done; j++) release_refs(&elems[j]);
+		cdt *elems = conv_alloc((size_t)(n ? n : 1) * sizeof(cdt), err);
+		if (!elems) {
+			Py_DECREF(seq);
+			return -1;
+		}
+		for (Py_ssize_t i = 0; i < n; i++) {
+			g_path[depth] = (size_t)i;
+			if (py_to_cdt_typed(items[i], elem, dims - 1, depth + 1, &elems[i], err)) {
+				prefix_index(err, (size_t)i);
+				for (Py_ssize_t j = 0; j < i; j++) release_refs(&elems[j]);
+				rc = -1;
+				break;
+			}
+		}
 		out->type = rc ? MT_NULL : elem | MT_ARRAY;
 		out->v.arr.elems = elems;
 		out->v.arr.len = (size_t)n;
@@ -831,28 +1124,36 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, cdt *out, metaf
 	return rc;
 }
 
-static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaffi_error *err)
+/* A Python value as the declared type: the kind must match and numbers must fit. */
+static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, int depth, cdt *out, metaffi_error *err)
 {
-	if (dims > 0) return py_array_to_cdt(o, type, dims, out, err);
+	if (dims > 0) return py_array_to_cdt(o, type, dims, depth, out, err);
 	switch (type) {
 	case MT_FLOAT64:
 	case MT_FLOAT32: {
 		if (!PyFloat_Check(o) && !PyLong_Check(o)) return type_error(err, "a float", o);
 		double d = PyFloat_AsDouble(o);
 		if (d == -1.0 && PyErr_Occurred()) {
-			error_from_python(err);
-			return -1;
+			PyErr_Clear();
+			return range_error(err, o, type); /* an int beyond float64 */
 		}
 		out->type = type;
-		if (type == MT_FLOAT64) out->v.f64 = d;
-		else out->v.f32 = (float)d;
+		if (type == MT_FLOAT64) {
+			out->v.f64 = d;
+		} else {
+			/* rounding to the nearest float32 is normal; a finite value beyond its range
+			 * is not (infinities and NaN pass as themselves) */
+			float f = (float)d;
+			if (isinf(f) && !isinf(d)) return range_error(err, o, type);
+			out->v.f32 = f;
+		}
 		return 0;
 	}
 	case MT_INT8: case MT_INT16: case MT_INT32: case MT_INT64:
 	case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64: case MT_SIZE: {
 		if (!PyLong_Check(o)) return type_error(err, "an int", o);
 		cdt any;
-		if (py_int_to_cdt_any(o, &any, err)) return -1;
+		if (py_int_value(o, &any)) return range_error(err, o, type);
 		int ok;
 		if (any.type == MT_UINT64) {
 			ok = type == MT_UINT64 || type == MT_SIZE;
@@ -870,24 +1171,23 @@ static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaf
 			default: ok = s >= 0; out->v.u64 = (uint64_t)s; break;
 			}
 		}
-		if (!ok) {
-			char msg[160];
-			PyObject *r = PyObject_Repr(o);
-			snprintf(msg, sizeof msg, "Python gave %s, out of the range of %s",
-			         r ? PyUnicode_AsUTF8(r) : "an int", type == MT_INT8 ? "int8" : type == MT_INT16 ? "int16" :
-			         type == MT_INT32 ? "int32" : type == MT_UINT8 ? "uint8" : type == MT_UINT16 ? "uint16" :
-			         type == MT_UINT32 ? "uint32" : type == MT_INT64 ? "int64" : "uint64");
-			Py_XDECREF(r);
-			set_error(err, "OverflowError", msg);
-			return -1;
-		}
+		if (!ok) return range_error(err, o, type);
 		out->type = type;
 		return 0;
 	}
 	case MT_BOOL:
-		if (!PyBool_Check(o) && !PyLong_Check(o)) return type_error(err, "a bool", o);
+		/* a bool, or the ints 0 and 1; any other value is a mistake, not true */
+		if (PyBool_Check(o)) {
+			out->v.b = o == Py_True;
+		} else if (PyLong_Check(o)) {
+			int overflow = 0;
+			long long s = PyLong_AsLongLongAndOverflow(o, &overflow);
+			if (overflow || (s != 0 && s != 1)) return range_error(err, o, type);
+			out->v.b = (uint8_t)s;
+		} else {
+			return type_error(err, "a bool", o);
+		}
 		out->type = MT_BOOL;
-		out->v.b = PyObject_IsTrue(o) == 1;
 		return 0;
 	case MT_STRING8:
 	case MT_STRING16:
@@ -897,14 +1197,25 @@ static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaf
 			return 0;
 		}
 		if (!PyUnicode_Check(o)) return type_error(err, "a str", o);
-		return py_string_to_cdt(o, out, err);
+		return py_string_to_cdt(o, type, out, err);
 	case MT_CHAR8:
 	case MT_CHAR16:
-	case MT_CHAR32:
+	case MT_CHAR32: {
 		if (!PyUnicode_Check(o) || PyUnicode_GetLength(o) != 1) return type_error(err, "a str of length 1", o);
+		Py_UCS4 ch = PyUnicode_ReadChar(o, 0);
+		if ((type == MT_CHAR8 && ch > 0x7F) || (type == MT_CHAR16 && ch > 0xFFFF) ||
+		    (type != MT_CHAR16 && ch >= 0xD800 && ch <= 0xDFFF)) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "Python gave the character U+%04X, which %s cannot carry%s",
+			         (unsigned)ch, metaffi_type_name(type),
+			         type == MT_CHAR8 ? " (ASCII only)" : type == MT_CHAR16 ? " (one UTF-16 unit)" : " (a lone surrogate)");
+			set_error(err, "ValueError", msg);
+			return -1;
+		}
 		out->type = type;
-		out->v.ch = PyUnicode_ReadChar(o, 0);
+		out->v.ch = ch;
 		return 0;
+	}
 	case MT_HANDLE:
 		if (o == Py_None) {
 			out->type = MT_NULL;
@@ -918,11 +1229,19 @@ static int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, cdt *out, metaf
 		}
 		if (!PyCallable_Check(o)) return type_error(err, "a callable", o);
 		return py_ref_to_cdt(o, MT_CALLABLE, out);
+	case MT_MAP:
+		if (o == Py_None) {
+			out->type = MT_NULL;
+			return 0;
+		}
+		if (!PyDict_Check(o)) return type_error(err, "a dict", o);
+		return py_dict_to_cdt(o, out, depth, err);
 	case MT_NULL:
+		if (o != Py_None) return type_error(err, "None (the declared type is null)", o);
 		out->type = MT_NULL;
 		return 0;
 	default:
-		return py_to_cdt_any(o, out, err);
+		return py_to_cdt_any(o, out, depth, err);
 	}
 }
 
@@ -977,7 +1296,9 @@ static int load_helper(const char *helper_path, metaffi_error *err)
 	g_notes_name = PyUnicode_InternFromString("__notes__");
 	g_js_error = PyObject_GetAttrString(mod, "JSError");
 	g_foreign_error = PyObject_GetAttrString(mod, "ForeignError");
-	if (!g_load_module || !g_resolve || !g_format_exception || !g_getline || !g_notes_name || !g_js_error || !g_foreign_error) {
+	g_metaffi_error = PyObject_GetAttrString(mod, "MetaFFIError");
+	if (!g_load_module || !g_resolve || !g_format_exception || !g_getline || !g_notes_name || !g_js_error ||
+	    !g_foreign_error || !g_metaffi_error) {
 		error_from_python(err);
 		return -1;
 	}
@@ -1058,7 +1379,8 @@ static void py_at_exit(void)
 static void *py_load_module(const char *path, metaffi_error *err)
 {
 	gil_t g = gil_enter();
-	PyObject *m = PyObject_CallFunction(g_load_module, "s", path);
+	PyObject *m = path ? PyObject_CallFunction(g_load_module, "s", path) : NULL;
+	if (!path) PyErr_SetString(PyExc_TypeError, "no module path");
 	if (!m) error_from_python(err);
 	gil_leave(g);
 	return m;
@@ -1092,10 +1414,17 @@ static void *py_load_entity(void *module, const metaffi_path_item *path, size_t 
 {
 	gil_t g = gil_enter();
 	py_entity *e = NULL;
+	/* Items arrive as C strings: whatever the caller checked, a key or value that is not
+	 * UTF-8 text is refused here rather than read as something else. */
 	PyObject *items = PyDict_New();
 	for (size_t i = 0; items && i < npath; i++) {
-		PyObject *v = path[i].value ? PyUnicode_FromString(path[i].value) : Py_NewRef(Py_None);
-		PyDict_SetItemString(items, path[i].key, v);
+		PyObject *k = path[i].key ? PyUnicode_FromString(path[i].key) : NULL;
+		PyObject *v = !k ? NULL : path[i].value ? PyUnicode_FromString(path[i].value) : Py_NewRef(Py_None);
+		if (!k || !v || PyDict_SetItem(items, k, v)) {
+			if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "an entity path item without a key");
+			Py_CLEAR(items);
+		}
+		Py_XDECREF(k);
 		Py_XDECREF(v);
 	}
 	PyObject *r = items ? PyObject_CallFunction(g_resolve, "OOnn", (PyObject *)module, items,
@@ -1146,10 +1475,8 @@ static int store_results(py_entity *e, PyObject *result, cdt *rets, metaffi_erro
 	if (e->nr == 1) {
 		const metaffi_type_info *t = &e->rets[0];
 		int dims = (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
-		if (py_to_cdt_typed(result, MT_ELEMENT(t->type), dims, &rets[0], err)) {
-			char msg[700];
-			snprintf(msg, sizeof msg, "return value: %s", err->message);
-			err->message = core->strdup(msg, strlen(msg));
+		if (py_to_cdt_typed(result, MT_ELEMENT(t->type), dims, 0, &rets[0], err)) {
+			prefix_place(err, "return value");
 			return -1;
 		}
 		return 0;
@@ -1167,7 +1494,10 @@ static int store_results(py_entity *e, PyObject *result, cdt *rets, metaffi_erro
 	for (size_t i = 0; i < e->nr; i++) {
 		const metaffi_type_info *t = &e->rets[i];
 		int dims = (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
-		if (py_to_cdt_typed(PySequence_Fast_GET_ITEM(seq, i), MT_ELEMENT(t->type), dims, &rets[i], err)) {
+		if (py_to_cdt_typed(PySequence_Fast_GET_ITEM(seq, i), MT_ELEMENT(t->type), dims, 0, &rets[i], err)) {
+			char place[48];
+			snprintf(place, sizeof place, "return value %zu", i + 1);
+			prefix_place(err, place);
 			for (size_t j = 0; j < i; j++) release_refs(&rets[j]);
 			Py_DECREF(seq);
 			return -1;
@@ -1214,7 +1544,8 @@ static int py_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, metaf
 	(void)nr;
 	py_entity *e = p;
 	PyObject *inline_stack[INLINE_ARGS + 1];
-	PyObject **stack = np < INLINE_ARGS ? inline_stack : core->alloc((np + 1) * sizeof(PyObject *));
+	PyObject **stack = np < INLINE_ARGS ? inline_stack : conv_alloc((np + 1) * sizeof(PyObject *), err);
+	if (!stack) return -1;
 	PyObject **args = stack + 1;
 	size_t converted = 0;
 	int rc = -1;
@@ -1224,8 +1555,12 @@ static int py_xcall(void *p, cdt *params, size_t np, cdt *rets, size_t nr, metaf
 		goto out;
 	}
 	for (; converted < np; converted++) {
-		if (cdt_to_py(&params[converted], &args[converted])) {
-			error_from_python(err);
+		const metaffi_type_info *t = &e->params[converted];
+		int dims = (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
+		if (cdt_to_py(&params[converted], MT_ELEMENT(t->type), dims, 0, &args[converted], err)) {
+			char place[48];
+			snprintf(place, sizeof place, "argument %zu", converted + 1);
+			prefix_place(err, place);
 			goto out;
 		}
 	}
@@ -1294,7 +1629,8 @@ static int py_call_callable(void *callable, const cdt *params, size_t np, cdt **
                             metaffi_error *err)
 {
 	PyObject *inline_stack[INLINE_ARGS + 1];
-	PyObject **stack = np < INLINE_ARGS ? inline_stack : core->alloc((np + 1) * sizeof(PyObject *));
+	PyObject **stack = np < INLINE_ARGS ? inline_stack : conv_alloc((np + 1) * sizeof(PyObject *), err);
+	if (!stack) return -1;
 	PyObject **args = stack + 1;
 	size_t converted = 0;
 	int rc = -1;
@@ -1306,8 +1642,10 @@ static int py_call_callable(void *callable, const cdt *params, size_t np, cdt **
 		goto out;
 	}
 	for (; converted < np; converted++) {
-		if (cdt_to_py(&params[converted], &args[converted])) {
-			error_from_python(err);
+		if (cdt_to_py(&params[converted], MT_ANY, 0, 0, &args[converted], err)) {
+			char place[48];
+			snprintf(place, sizeof place, "argument %zu", converted + 1);
+			prefix_place(err, place);
 			goto out;
 		}
 	}
@@ -1316,11 +1654,13 @@ static int py_call_callable(void *callable, const cdt *params, size_t np, cdt **
 		error_from_python(err);
 		goto out;
 	}
-	cdt *out = core->alloc(sizeof(cdt));
-	if (py_to_cdt_any(result, out, err) == 0) {
+	cdt *out = conv_alloc(sizeof(cdt), err);
+	if (out && py_to_cdt_any(result, out, 0, err) == 0) {
 		*rets = out;
 		*nr = 1;
 		rc = 0;
+	} else {
+		prefix_place(err, "return value");
 	}
 	Py_DECREF(result);
 out:

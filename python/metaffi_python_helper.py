@@ -36,6 +36,11 @@ class ForeignError(Exception):
         self.foreign_stack = foreign_stack
 
 
+class MetaFFIError(Exception):
+    """A value that cannot cross between Python and another runtime (nested too deeply,
+    out of the declared type's range, text that is not Unicode, ...)."""
+
+
 def format_exception(exc_type, exc, tb):
     """The traceback as Python prints it, without the column markers (which re-parse every
     source line and make each error cost tens of microseconds)."""
@@ -81,8 +86,15 @@ def _load_file(path):
     return module
 
 
+def _no_nul(what, text):
+    """A NUL would cut the text short wherever it becomes a C string or a path."""
+    if "\0" in text:
+        raise TypeError(f"{what} {text!r} contains a NUL character; remove it")
+
+
 def load_module(spec):
     """A .py file, a package folder, or an importable (dotted) module name."""
+    _no_nul("the module path", spec)
     if spec.endswith(".py") or os.sep in spec or spec.startswith("."):
         path = os.path.abspath(spec)
         if os.path.isfile(path):
@@ -138,6 +150,8 @@ def resolve(module, path, nparams, nrets):
     kind "get"/"set": `name` is read or written on the instance (first argument) or on
     `target` (a module or class).
     """
+    for key, value in path.items():
+        _no_nul("the entity path item", key if value is None else f"{key}={value}")
     instance = "instance_required" in path
     if "callable" in path:
         dotted = path["callable"]
