@@ -547,7 +547,71 @@ typedef struct {
 	char where[160];       /* "[3][1]" path inside nested arrays, for messages */
 	char msg[512];         /* type error message */
 	box *last_box;         /* set by js_ref_to_cdt when the value was one of our boxes */
+	int depth;             /* arrays and maps entered, against METAFFI_MAX_DEPTH */
+	int range;             /* the error in msg is a RangeError */
+	int too_deep;          /* ... because the value nests deeper than METAFFI_MAX_DEPTH */
 } conv;
+
+static void conv_init(conv *c, napi_env env, arena *ar, uint64_t str_type)
+{
+	c->env = env;
+	c->ar = ar;
+	c->str_type = str_type;
+	c->where[0] = 0;
+	c->msg[0] = 0;
+	c->last_box = NULL;
+	c->depth = 0;
+	c->range = 0;
+	c->too_deep = 0;
+}
+
+/* Throw what a converter's return code says: -1 a TypeError or RangeError with the message,
+ * -2 the pending JS exception, or a RangeError when memory ran out (nothing pending). */
+static void conv_throw(conv *c, int rc, const char *prefix)
+{
+	bool pending = false;
+	napi_is_exception_pending(c->env, &pending);
+	if (pending) return;
+	char msg[900];
+	if (rc == -1 && c->too_deep) {
+		snprintf(msg, sizeof msg, "%s is nested deeper than %d levels (at %.12s...); flatten it or pass a handle",
+		         prefix, METAFFI_MAX_DEPTH, c->where);
+		napi_throw_range_error(c->env, NULL, msg);
+	} else if (rc == -1) {
+		snprintf(msg, sizeof msg, "%s%s: %s", prefix, c->where, c->msg);
+		if (c->range) napi_throw_range_error(c->env, NULL, msg);
+		else napi_throw_type_error(c->env, NULL, msg);
+	} else {
+		snprintf(msg, sizeof msg, "%s%s: not enough memory to convert the value", prefix, c->where);
+		napi_throw_range_error(c->env, NULL, msg);
+	}
+}
+
+/* Enter one level of nesting; -1 with the message set when that is one too many. */
+static int conv_enter(conv *c)
+{
+	if (++c->depth <= METAFFI_MAX_DEPTH) return 0;
+	c->depth--;
+	c->range = 1;
+	c->too_deep = 1;
+	return -1;
+}
+
+static void conv_leave(conv *c) { c->depth--; }
+
+/* The index of the first lone surrogate in UTF-16 text, or -1. */
+static ptrdiff_t find_lone_surrogate(const char16_t *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] < 0xD800 || u[i] > 0xDFFF) continue;
+		if (u[i] <= 0xDBFF && i + 1 < n && u[i + 1] >= 0xDC00 && u[i + 1] <= 0xDFFF) {
+			i++;
+			continue;
+		}
+		return (ptrdiff_t)i;
+	}
+	return -1;
+}
 
 
 static void describe_js(napi_env env, napi_value v, char *out, size_t size)
@@ -600,18 +664,38 @@ static int conv_fail(conv *c, napi_value v, const char *expected)
 
 /* Return codes of the converters: 0 ok, -1 type error (c->msg), -2 JS exception pending. */
 
+static int lone_surrogate_fail(conv *c, ptrdiff_t at, uint64_t declared)
+{
+	snprintf(c->msg, sizeof c->msg,
+	         "expected a string that %s can hold, got a string with a lone surrogate at index %td "
+	         "(declare string16 to pass it unchanged)", metaffi_type_name(declared), at);
+	return -1;
+}
+
+static int js_string_to_utf16(conv *c, napi_value v, cdt *out)
+{
+	size_t len = 0;
+	if (napi_get_value_string_utf16(c->env, v, NULL, 0, &len) != napi_ok) return -2;
+	char16_t *buf = arena_alloc(c->ar, (len + 1) * 2);
+	if (!buf) return -2;
+	napi_get_value_string_utf16(c->env, v, buf, len + 1, &len);
+	out->type = MT_STRING16;
+	out->v.str.ptr = buf;
+	out->v.str.len = len;
+	return 0;
+}
+
+/* want: MT_STRING8/16/32 as declared, or 0 for any (the plugin's preferred encoding). A
+ * string with a lone surrogate cannot be UTF-8 or UTF-32: for a declared string8/string32
+ * that is a type error; for any it travels as UTF-16, which holds it exactly. */
 static int js_string_to_cdt(conv *c, napi_value v, uint64_t want, cdt *out)
 {
 	size_t len = 0;
-	if (want == MT_STRING16 || (want != MT_STRING8 && c->str_type == MT_STRING16)) {
-		if (napi_get_value_string_utf16(c->env, v, NULL, 0, &len) != napi_ok) return -2;
-		char16_t *buf = arena_alloc(c->ar, (len + 1) * 2);
-		if (!buf) return -2;
-		napi_get_value_string_utf16(c->env, v, buf, len + 1, &len);
-		out->type = MT_STRING16;
-		out->v.str.ptr = buf;
-		out->v.str.len = len;
-		return 0;
+	if (want == MT_STRING16 || ((want == 0 || want == MT_STRING32) && c->str_type == MT_STRING16)) {
+		int rc = js_string_to_utf16(c, v, out);
+		if (rc || want == MT_STRING16 || want == 0) return rc;
+		ptrdiff_t at = find_lone_surrogate(out->v.str.ptr, out->v.str.len);
+		return at < 0 ? 0 : lone_surrogate_fail(c, at, want);
 	}
 	/* UTF-8: try a small buffer first, measure only when it does not fit. */
 	char *buf = arena_alloc(c->ar, 128);
@@ -622,6 +706,25 @@ static int js_string_to_cdt(conv *c, napi_value v, uint64_t want, cdt *out)
 		buf = arena_alloc(c->ar, len + 1);
 		if (!buf) return -2;
 		napi_get_value_string_utf8(c->env, v, buf, len + 1, &len);
+	}
+	/* V8 writes U+FFFD (EF BF BD) for a lone surrogate: only then look at the UTF-16 text. */
+	for (const char *p = buf; (p = memchr(p, 0xEF, len - (size_t)(p - buf))) != NULL; p++) {
+		if ((size_t)(p - buf) + 2 < len && (unsigned char)p[1] == 0xBF && (unsigned char)p[2] == 0xBD) {
+			metaffi_mark m = arena_mark_of(c->ar);
+			cdt wide;
+			int rc = js_string_to_utf16(c, v, &wide);
+			if (rc) return rc;
+			ptrdiff_t at = find_lone_surrogate(wide.v.str.ptr, wide.v.str.len);
+			if (at < 0) {
+				arena_reset_to(c->ar, m);
+				break;
+			}
+			if (want == 0) {
+				*out = wide;
+				return 0;
+			}
+			return lone_surrogate_fail(c, at, want);
+		}
 	}
 	out->type = MT_STRING8;
 	out->v.str.ptr = buf;
@@ -810,6 +913,13 @@ static int scratch_slot(uint64_t elem, napi_typedarray_type *tt)
 	}
 }
 
+static void free_external(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	free(data);
+}
+
 /* A typed array of `elem` with room for n elements (a fresh one past SCRATCH_MAX_ELEMS). */
 static napi_status scratch_get(napi_env env, uint64_t elem, size_t n, napi_value *out, void **data)
 {
@@ -823,7 +933,19 @@ static napi_status scratch_get(napi_env env, uint64_t elem, size_t n, napi_value
 	size_t cap = n > SCRATCH_MAX_ELEMS ? n : (n < 64 ? 64 : n * 2 > SCRATCH_MAX_ELEMS ? SCRATCH_MAX_ELEMS : n * 2);
 	napi_value ab;
 	void *p;
-	napi_status st = napi_create_arraybuffer(env, cap * w, &p, &ab);
+	napi_status st;
+	if (cap > SCRATCH_MAX_ELEMS) {
+		/* A one-off buffer for a large array: malloc fails cleanly where V8's own allocator
+		 * would end the process, so a huge array is an error, never an abort. */
+		if (cap > SIZE_MAX / w || !(p = malloc(cap * w))) return napi_generic_failure;
+		st = napi_create_external_arraybuffer(env, p, cap * w, free_external, NULL, &ab);
+		if (st != napi_ok) {
+			free(p);
+			return st;
+		}
+	} else {
+		st = napi_create_arraybuffer(env, cap * w, &p, &ab);
+	}
 	if (st == napi_ok) st = napi_create_typedarray(env, tt, cap, ab, 0, out);
 	if (st != napi_ok) return st;
 	*data = p;
@@ -907,7 +1029,7 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 {
 	napi_valuetype t;
 	napi_typeof(c->env, v, &t);
-	if (t == napi_null || t == napi_undefined) {
+	if (t == napi_null) {
 		out->type = MT_NULL;
 		return 0;
 	}
@@ -932,6 +1054,7 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 	if (dims == 1 && is_packable(elem)) {
 		return pack_with_helper(c, v, elem, len, out);
 	}
+	if (conv_enter(c)) return -1;
 	cdt *elems = arena_alloc(c->ar, (len ? len : 1) * sizeof(cdt));
 	if (!elems) return -2;
 	for (uint32_t i = 0; i < len; i++) {
@@ -943,6 +1066,7 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 			return rc;
 		}
 	}
+	conv_leave(c);
 	out->type = elem | MT_ARRAY;
 	out->v.arr.elems = elems;
 	out->v.arr.len = len;
@@ -957,7 +1081,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 	napi_valuetype t;
 	napi_typeof(c->env, v, &t);
 	switch (t) {
-	case napi_undefined:
+	case napi_undefined: /* as null: `any` takes JS's two empty values alike */
 	case napi_null: out->type = MT_NULL; return 0;
 	case napi_boolean: {
 		bool b;
@@ -1006,6 +1130,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 	if (flag) {
 		uint32_t len;
 		napi_get_array_length(c->env, v, &len);
+		if (conv_enter(c)) return -1;
 		cdt *elems = arena_alloc(c->ar, (len ? len : 1) * sizeof(cdt));
 		if (!elems) return -2;
 		for (uint32_t i = 0; i < len; i++) {
@@ -1017,6 +1142,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 				return rc;
 			}
 		}
+		conv_leave(c);
 		out->type = MT_ANY | MT_ARRAY;
 		out->v.arr.elems = elems;
 		out->v.arr.len = len;
@@ -1055,6 +1181,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 			return -2;
 		uint32_t len;
 		napi_get_array_length(c->env, keys, &len);
+		if (conv_enter(c)) return -1;
 		cdt *kv = arena_alloc(c->ar, (len ? len : 1) * 2 * sizeof(cdt));
 		if (!kv) return -2;
 		for (uint32_t i = 0; i < len; i++) {
@@ -1065,6 +1192,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 			if (!rc) rc = js_any_to_cdt(c, item, &kv[2 * i + 1]);
 			if (rc) return rc;
 		}
+		conv_leave(c);
 		out->type = MT_MAP;
 		out->v.map.kv = kv;
 		out->v.map.len = len;
@@ -1085,6 +1213,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 		if (napi_call_function(c->env, entries, flat_fn, 0, NULL, &flat) != napi_ok) return -2;
 		uint32_t len;
 		napi_get_array_length(c->env, flat, &len);
+		if (conv_enter(c)) return -1;
 		cdt *kv = arena_alloc(c->ar, (len ? len : 2) * sizeof(cdt));
 		if (!kv) return -2;
 		for (uint32_t i = 0; i < len; i++) {
@@ -1093,6 +1222,7 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 			int rc = js_any_to_cdt(c, item, &kv[i]);
 			if (rc) return rc;
 		}
+		conv_leave(c);
 		out->type = MT_MAP;
 		out->v.map.kv = kv;
 		out->v.map.len = len / 2;
@@ -1155,8 +1285,13 @@ static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out)
 		if (napi_get_value_double(c->env, v, &d) != napi_ok)
 			return conv_fail(c, v, type == MT_FLOAT64 ? "float64 (a number)" : "float32 (a number)");
 		out->type = type;
-		if (type == MT_FLOAT64) out->v.f64 = d;
-		else out->v.f32 = (float)d;
+		if (type == MT_FLOAT64) {
+			out->v.f64 = d;
+			return 0;
+		}
+		out->v.f32 = (float)d;
+		if (isinf(out->v.f32) && isfinite(d))
+			return conv_fail(c, v, "float32, but the value is out of its range (+-3.4028234e38)");
 		return 0;
 	}
 	case MT_INT8: case MT_INT16: case MT_INT32: case MT_INT64:
@@ -1175,19 +1310,19 @@ static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out)
 	case MT_STRING16:
 	case MT_STRING32:
 		napi_typeof(c->env, v, &t);
-		if (t == napi_null || t == napi_undefined) {
+		if (t == napi_null) {
 			out->type = MT_NULL;
 			return 0;
 		}
-		if (t != napi_string) return conv_fail(c, v, "a string");
-		return js_string_to_cdt(c, v, type == MT_STRING32 ? 0 : type, out);
+		if (t != napi_string) return conv_fail(c, v, "a string (or null)");
+		return js_string_to_cdt(c, v, type, out);
 	case MT_CHAR8:
 	case MT_CHAR16:
 	case MT_CHAR32:
 		return js_char_to_cdt(c, v, type, out);
 	case MT_HANDLE:
 		napi_typeof(c->env, v, &t);
-		if (t == napi_null || t == napi_undefined) {
+		if (t == napi_null) {
 			out->type = MT_NULL;
 			return 0;
 		}
@@ -1196,11 +1331,11 @@ static int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out)
 		return js_ref_to_cdt(c, v, out, 0);
 	case MT_CALLABLE:
 		napi_typeof(c->env, v, &t);
-		if (t == napi_null || t == napi_undefined) {
+		if (t == napi_null) {
 			out->type = MT_NULL;
 			return 0;
 		}
-		if (t != napi_function) return conv_fail(c, v, "a function");
+		if (t != napi_function) return conv_fail(c, v, "a function (or null)");
 		return js_ref_to_cdt(c, v, out, 1);
 	case MT_NULL:
 		out->type = MT_NULL;
@@ -1274,9 +1409,62 @@ static napi_status packed_to_typedarray(napi_env env, const cdt *v, napi_value *
 #define CONV_KEEP_PACKED 1
 #define CONV_BORROWED 2
 
+static void throw_simple(napi_env env, const char *fmt, ...);
+
+/* The offset of the first byte that is not part of well-formed UTF-8, or -1. */
+static ptrdiff_t utf8_invalid_at(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (i + 8 <= n) { /* ASCII runs, eight bytes at a time */
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char b = s[i];
+		if (b < 0x80) {
+			i++;
+			continue;
+		}
+		size_t need;
+		uint32_t cp, min;
+		if (b >= 0xC2 && b <= 0xDF) { need = 1; cp = b & 0x1F; min = 0x80; }
+		else if (b >= 0xE0 && b <= 0xEF) { need = 2; cp = b & 0x0F; min = 0x800; }
+		else if (b >= 0xF0 && b <= 0xF4) { need = 3; cp = b & 0x07; min = 0x10000; }
+		else return (ptrdiff_t)i;
+		if (need >= n - i) return (ptrdiff_t)i; /* cut short */
+		for (size_t k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xC0) != 0x80) return (ptrdiff_t)i;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return (ptrdiff_t)i;
+		i += need + 1;
+	}
+	return -1;
+}
+
+static napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int depth, napi_value *out);
+
 static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, napi_value *out)
 {
+	return cdt_to_js_at(env, ar, v, flags, 0, out);
+}
+
+static napi_status too_deep(napi_env env)
+{
+	throw_simple(env, "a foreign runtime returned a value nested deeper than %d levels; "
+	             "flatten it or return a handle", METAFFI_MAX_DEPTH);
+	return napi_pending_exception;
+}
+
+static napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int depth, napi_value *out)
+{
 	uint64_t t = v->type;
+	if ((t & MT_ARRAY) && !(t & MT_PACKED) && depth >= METAFFI_MAX_DEPTH) return too_deep(env);
+	if (t == MT_MAP && depth >= METAFFI_MAX_DEPTH) return too_deep(env);
 	if (t & MT_ARRAY) {
 		if (t & MT_PACKED) {
 			if (flags & CONV_KEEP_PACKED) return packed_to_typedarray(env, v, out);
@@ -1297,7 +1485,7 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, n
 		if (st != napi_ok) return st;
 		for (size_t i = 0; i < v->v.arr.len; i++) {
 			napi_value item;
-			st = cdt_to_js(env, ar, &v->v.arr.elems[i], flags, &item);
+			st = cdt_to_js_at(env, ar, &v->v.arr.elems[i], flags, depth + 1, &item);
 			if (st != napi_ok) return st;
 			napi_set_element(env, *out, (uint32_t)i, item);
 		}
@@ -1316,20 +1504,40 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, n
 	case MT_UINT64:
 	case MT_SIZE: return uint64_to_js(env, v->v.u64, out);
 	case MT_BOOL: return napi_get_boolean(env, v->v.b != 0, out);
-	case MT_STRING8: return napi_create_string_utf8(env, v->v.str.ptr, v->v.str.len, out);
+	case MT_STRING8: {
+		ptrdiff_t bad = utf8_invalid_at(v->v.str.ptr, v->v.str.len);
+		if (bad >= 0) {
+			throw_simple(env, "a foreign runtime returned a string that is not valid UTF-8 (at byte %td); "
+			             "return bytes as a uint8 array instead", bad);
+			return napi_pending_exception;
+		}
+		return napi_create_string_utf8(env, v->v.str.ptr, v->v.str.len, out);
+	}
 	case MT_STRING16: return napi_create_string_utf16(env, v->v.str.ptr, v->v.str.len, out);
 	case MT_STRING32: {
 		const uint32_t *s = v->v.str.ptr;
 		char16_t *buf = arena_alloc(ar, v->v.str.len * 2 * sizeof(char16_t) + 2);
 		if (!buf) return napi_generic_failure;
 		size_t n = 0;
-		for (size_t i = 0; i < v->v.str.len; i++) n += utf16_encode(s[i], buf + n);
+		for (size_t i = 0; i < v->v.str.len; i++) {
+			if (s[i] > 0x10FFFF || (s[i] >= 0xD800 && s[i] <= 0xDFFF)) {
+				throw_simple(env, "a foreign runtime returned a string32 with an invalid code point "
+				             "0x%X at index %zu", (unsigned)s[i], i);
+				return napi_pending_exception;
+			}
+			n += utf16_encode(s[i], buf + n);
+		}
 		return napi_create_string_utf16(env, buf, n, out);
 	}
 	case MT_CHAR8:
 	case MT_CHAR16:
 	case MT_CHAR32: {
 		char16_t u[2];
+		if (v->v.ch > 0x10FFFF || (v->v.ch >= 0xD800 && v->v.ch <= 0xDFFF && t != MT_CHAR16)) {
+			throw_simple(env, "a foreign runtime returned an invalid %s code point 0x%X",
+			             metaffi_type_name(t), (unsigned)v->v.ch);
+			return napi_pending_exception;
+		}
 		size_t n = utf16_encode(v->v.ch, u);
 		return napi_create_string_utf16(env, u, n, out);
 	}
@@ -1357,8 +1565,8 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, n
 			if (st != napi_ok) return st;
 			for (size_t i = 0; i < v->v.map.len; i++) {
 				napi_value k, item;
-				st = cdt_to_js(env, ar, &v->v.map.kv[2 * i], flags, &k);
-				if (st == napi_ok) st = cdt_to_js(env, ar, &v->v.map.kv[2 * i + 1], flags, &item);
+				st = cdt_to_js_at(env, ar, &v->v.map.kv[2 * i], flags, depth + 1, &k);
+				if (st == napi_ok) st = cdt_to_js_at(env, ar, &v->v.map.kv[2 * i + 1], flags, depth + 1, &item);
 				if (st != napi_ok) return st;
 				napi_set_property(env, *out, k, item);
 			}
@@ -1369,7 +1577,7 @@ static napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, n
 		if (st != napi_ok) return st;
 		for (size_t i = 0; i < v->v.map.len * 2; i++) {
 			napi_value item;
-			st = cdt_to_js(env, ar, &v->v.map.kv[i], flags, &item);
+			st = cdt_to_js_at(env, ar, &v->v.map.kv[i], flags, depth + 1, &item);
 			if (st != napi_ok) return st;
 			napi_set_element(env, flat, (uint32_t)i, item);
 		}
@@ -1435,9 +1643,12 @@ static void throw_metaffi_error(napi_env env, const char *runtime, const metaffi
 		napi_get_reference_value(env, g_error_details_fn, &fn);
 		napi_get_global(env, &global);
 		if (napi_call_function(env, global, fn, 5, fargs, &details) != napi_ok) {
+			/* No room left to build an error (the JS stack is exhausted): hand back the
+			 * original JS exception when there is one, else a plain error. */
 			napi_value ignored;
 			napi_get_and_clear_last_exception(env, &ignored);
-			napi_throw_error(env, NULL, msg);
+			if (cause) napi_throw(env, cause);
+			else napi_throw_error(env, NULL, msg);
 			return;
 		}
 	} else {
@@ -1458,8 +1669,14 @@ static void throw_metaffi_error(napi_env env, const char *runtime, const metaffi
 	}
 	args[1] = details;
 	napi_get_reference_value(env, g_error_ctor, &ctor);
-	if (napi_new_instance(env, ctor, 2, args, &exc) == napi_ok) napi_throw(env, exc);
-	else napi_throw_error(env, NULL, msg);
+	if (napi_new_instance(env, ctor, 2, args, &exc) == napi_ok) {
+		napi_throw(env, exc);
+	} else {
+		napi_value ignored;
+		napi_get_and_clear_last_exception(env, &ignored);
+		if (cause) napi_throw(env, cause);
+		else napi_throw_error(env, NULL, msg);
+	}
 }
 
 static void throw_simple(napi_env env, const char *fmt, ...)
@@ -1586,10 +1803,7 @@ static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cd
 		goto done;
 	}
 	conv c;
-	c.env = env;
-	c.ar = ar;
-	c.str_type = MT_STRING8;
-	c.where[0] = 0;
+	conv_init(&c, env, ar, MT_STRING8);
 	size_t want = r->typed ? r->nr : 1;
 	napi_valuetype rt;
 	napi_typeof(env, result, &rt);
@@ -1618,10 +1832,14 @@ static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cd
 			                (r->rets[i].type & MT_ARRAY) ? (r->rets[i].dims > 0 ? r->rets[i].dims : 1) : 0, &out[i]);
 		}
 	}
-	if (crc == -1) {
-		err->type = "TypeError";
+	bool pending = false;
+	if (crc == -2) napi_is_exception_pending(env, &pending);
+	if (crc == -1 || (crc == -2 && !pending)) {
+		err->type = crc == -1 && !c.range ? "TypeError" : "RangeError";
 		err->message = arena_printf(ar, "the JS callback returned a wrong value%s%s: %s",
-		                            c.where[0] ? " at " : "", c.where, c.msg);
+		                            c.where[0] ? " at " : "", c.where,
+		                            c.too_deep ? "nested deeper than 256 levels; flatten it or return a handle"
+		                            : crc == -1 ? c.msg : "not enough memory to convert it");
 		goto done;
 	}
 	if (crc == -2) {
@@ -1899,14 +2117,14 @@ static napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 	}
 	cdt *params = arena_alloc(ar, (argc ? argc : 1) * sizeof(cdt));
 	conv c;
-	c.env = env;
-	c.ar = ar;
-	c.str_type = g_rt[b->runtime].plugin->preferred_string;
-	c.where[0] = 0;
+	conv_init(&c, env, ar, g_rt[b->runtime].plugin->preferred_string);
 	for (size_t i = 0; i < argc; i++) {
-		int rc = js_any_to_cdt(&c, argv[i], &params[i]);
-		if (rc == -1) napi_throw_type_error(env, NULL, c.msg);
+		c.where[0] = 0;
+		int rc = params ? js_any_to_cdt(&c, argv[i], &params[i]) : -2;
 		if (rc) {
+			char prefix[64];
+			snprintf(prefix, sizeof prefix, "argument %zu", i + 1);
+			conv_throw(&c, rc, prefix);
 			arena_reset_to(ar, mark);
 			return NULL;
 		}
@@ -2049,9 +2267,7 @@ static napi_value entity_call(napi_env env, napi_callback_info info, size_t aske
 	size_t total = e->np + e->nr;
 	cdt *cd = total <= INLINE_ARGS ? inline_cdts : arena_alloc(ar, total * sizeof(cdt));
 	conv c;
-	c.env = env;
-	c.ar = ar;
-	c.str_type = e->plugin->preferred_string;
+	conv_init(&c, env, ar, e->plugin->preferred_string);
 	for (size_t i = 0; i < e->np; i++) {
 		const metaffi_type_info *ti = &e->params[i];
 		ref_cache *cache = e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
@@ -2078,11 +2294,9 @@ static napi_value entity_call(napi_env env, napi_callback_info info, size_t aske
 			cache->b = c.last_box;
 		}
 		if (rc) {
-			if (rc == -1) {
-				char msg[900];
-				snprintf(msg, sizeof msg, "%s: argument %zu%s: %s", e->name, i + 1, c.where, c.msg);
-				napi_throw_type_error(env, NULL, msg);
-			}
+			char prefix[400];
+			snprintf(prefix, sizeof prefix, "%s: argument %zu", e->name, i + 1);
+			conv_throw(&c, rc, prefix);
 			arena_reset_to(ar, mark);
 			return NULL;
 		}
@@ -2149,6 +2363,11 @@ static char *get_string(napi_env env, napi_value v)
 	char *s = malloc(len + 1);
 	if (!s) return NULL;
 	napi_get_value_string_utf8(env, v, s, len + 1, &len);
+	if (strlen(s) != len) { /* it would be cut short at the NUL and name something else */
+		free(s);
+		napi_throw_type_error(env, NULL, "a path or name contains a NUL character (\\0); it cannot contain NUL");
+		return NULL;
+	}
 	return s;
 }
 
@@ -2436,6 +2655,9 @@ static napi_value n_load_entity(napi_env env, napi_callback_info info)
 		items[i].value = strings[2 * i + 1];
 	}
 	if (read_types(env, a[3], &e->params, &e->np) || read_types(env, a[4], &e->rets, &e->nr)) goto oom;
+	bool bad_string = false;
+	napi_is_exception_pending(env, &bad_string);
+	if (bad_string) goto fail; /* a NUL in a name: get_string threw */
 	for (size_t i = 0; i < e->nr; i++)
 		if (e->rets[i].type & MT_PACKED) e->keep_packed = 1;
 	for (size_t i = 0; i < e->np && !e->ref_cache; i++)
@@ -2486,6 +2708,16 @@ oom:
 		free(e);
 	}
 	napi_throw_error(env, NULL, "out of memory");
+	return NULL;
+fail:
+	for (uint32_t i = 0; i < 2 * nitems; i++) free(strings[i]);
+	free(strings);
+	free(items);
+	types_free(e->params, e->np);
+	types_free(e->rets, e->nr);
+	free(e->ref_cache);
+	free(e->name);
+	free(e);
 	return NULL;
 }
 

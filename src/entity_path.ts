@@ -1,3 +1,4 @@
+import { rejectNul } from './types.js';
 import { MetaFFIError } from './errors.js';
 import type { PathItem } from './native.js';
 
@@ -20,6 +21,7 @@ export function parseEntityPath(path: unknown, rules: EntityPathRules): PathItem
   if (typeof path !== 'string' || path.trim() === '') {
     throw new TypeError(`entity path must be a non-empty string like 'callable=name', got ${typeof path === 'string' ? 'an empty string' : typeof path}`);
   }
+  rejectNul(path, `entity path ${JSON.stringify(path)}`);
   const accepted = () =>
     `${rules.runtime} entity paths accept keys ${rules.keys.join(', ')} and tags ${rules.tags.join(', ')}`;
   const items: PathItem[] = [];

@@ -73,6 +73,9 @@ export function pack(arr: unknown, code: number, scratch: TypedArray): ArrayBuff
         const v = a[i];
         if (typeof v !== 'number') return `[${i}]: expected ${code === 1 ? 'float64' : 'float32'} (a number), got ${describe(v)}`;
         out[i] = v;
+        if (code === 2 && Number.isFinite(v) && !Number.isFinite(out[i] as number)) {
+          return `[${i}]: expected float32, but ${v} is out of its range (+-3.4028234e38)`;
+        }
       }
       return out;
     }

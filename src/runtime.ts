@@ -3,7 +3,7 @@ import { MetaFFIError } from './errors.js';
 import { nativeCore, type NativeModule } from './native.js';
 import type { RuntimeAdapter } from './runtimes/adapter.js';
 import { findRuntime } from './runtimes/index.js';
-import { normalizeTypes, type MetaFFITypeSpec } from './types.js';
+import { normalizeTypes, rejectNul, type MetaFFITypeSpec } from './types.js';
 
 /** A loaded foreign entity: call it like a function. Returns undefined for no return
  * values, the value for one, an array for several. */
@@ -53,6 +53,7 @@ export class MetaFFIRuntime {
     if (typeof modulePath !== 'string' || modulePath.trim() === '') {
       throw new TypeError(`module path must be a non-empty string, got ${typeof modulePath === 'string' ? 'an empty string' : typeof modulePath}`);
     }
+    rejectNul(modulePath, `module path ${JSON.stringify(modulePath)}`);
     this.#checkUsable();
     if (this.#state === 'new') this.loadRuntimePlugin();
     const core = nativeCore();

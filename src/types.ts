@@ -127,6 +127,24 @@ function describeSpec(spec: unknown): string {
   return `${typeof spec} ${String(spec)}`;
 }
 
+/** The code of `any`, the element of MetaFFI's bare array type. */
+const ANY_CODE = 4194304;
+/** As deep as any value may nest (METAFFI_MAX_DEPTH in native/metaffi.h). */
+export const MAX_DEPTH = 256;
+const MAX_DIMENSIONS = MAX_DEPTH;
+
+/**
+ * Strings that become paths, names or C strings cannot hold NUL: the native side would cut
+ * them short at it and load something else.
+ */
+export function rejectNul(text: string, what: string): void {
+  const at = text.indexOf('\0');
+  if (at >= 0) {
+    throw new TypeError(`${what} contains a NUL character (\\0) at index ${at}; ` +
+      'paths and names cannot contain NUL');
+  }
+}
+
 function normalizeOne(spec: unknown, where: string): NativeTypeInfo {
   let type: number;
   let alias: string | null = null;
@@ -150,6 +168,11 @@ function normalizeOne(spec: unknown, where: string): NativeTypeInfo {
   }
   if (!Number.isInteger(dims) || dims < 0) {
     throw new TypeError(`${where}: dimensions must be a whole number >= 0, got ${dims}`);
+  }
+  if (type === ARRAY_FLAG) type = ARRAY_FLAG | ANY_CODE; // MetaFFI's bare array type: an array of any
+  if (alias !== null) rejectNul(alias, `${where}: the alias`);
+  if (dims > MAX_DIMENSIONS) {
+    throw new RangeError(`${where}: ${dims} dimensions; arrays may have at most ${MAX_DIMENSIONS}`);
   }
   const base = type & ~(ARRAY_FLAG | PACKED_FLAG);
   if (!BASE_NAMES.has(base)) {
