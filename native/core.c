@@ -7,7 +7,13 @@
  * threads (core_call, core_retain, core_release); such work is handed to the JS thread
  * through a thread-safe function.
  */
-#define NAPI_VERSION 8
+/* Node-API's experimental version: finalizers then run during garbage collection instead of
+ * waiting for the event loop to turn, so handles and lent JS values dropped inside a long
+ * synchronous loop are freed as the loop goes. Such a finalizer may not call Node-API
+ * functions that touch the JS heap; the few that must (host records) post that part with
+ * node_api_post_finalizer. */
+#define NAPI_EXPERIMENTAL
+#define NAPI_VERSION 2147483647
 #include <node_api.h>
 
 #include <dlfcn.h>
@@ -394,7 +400,7 @@ static void defer_push(int kind, uint32_t runtime, uint32_t generation, void *pt
 		napi_call_threadsafe_function(g_tsfn, NULL, napi_tsfn_nonblocking);
 }
 
-static void host_sync(void *rec);
+static void host_sync_queued(void *rec);
 static void entity_destroy(entity *e);
 static void module_destroy(module_rec *m);
 
@@ -427,7 +433,7 @@ static void defer_drain(void)
 				module_destroy(d->ptr);
 				break;
 			case DEFER_HOST_SYNC:
-				host_sync(d->ptr);
+				host_sync_queued(d->ptr);
 				break;
 			}
 		}
@@ -444,6 +450,8 @@ typedef struct {
 	uint32_t kind; /* WRAP_HOST */
 	napi_ref ref;
 	atomic_int count;
+	atomic_int queued; /* host syncs of this record waiting in the deferred queue */
+	int cached;        /* entity parameter caches holding it (JS thread only) */
 	int strong;
 	int typed; /* declared by makeMetaFFICallable */
 	size_t np, nr;
@@ -457,15 +465,51 @@ static void types_free(metaffi_type_info *t, size_t n)
 	free(t);
 }
 
-static void host_rec_finalize(napi_env env, void *data, void *hint)
+/* Declared here: the Node-API headers this builds with list it among later versions, while
+ * Node.js 20 exports it. Weak, so a Node.js without it still loads the addon. */
+extern napi_status node_api_post_finalizer(napi_env env, napi_finalize finalize_cb,
+                                           void *finalize_data, void *finalize_hint)
+	__attribute__((weak));
+
+static void host_rec_free(host_rec *r)
 {
-	(void)hint;
-	host_rec *r = data;
 	live_remove(r);
-	if (r->ref) napi_delete_reference(env, r->ref);
 	types_free(r->params, r->np);
 	types_free(r->rets, r->nr);
 	free(r);
+}
+
+static void host_rec_finalize_later(napi_env env, void *data, void *hint)
+{
+	(void)hint;
+	host_rec *r = data;
+	if (r->ref) napi_delete_reference(env, r->ref);
+	host_rec_free(r);
+}
+
+/* The object was collected (during GC: deleting the reference must wait until after it). */
+static void host_rec_finalize(napi_env env, void *data, void *hint)
+{
+	host_rec *r = data;
+	live_remove(r); /* no longer ours from now on, whatever comes next */
+	r->kind = 0;
+	if (!node_api_post_finalizer || node_api_post_finalizer(env, host_rec_finalize_later, r, hint) != napi_ok)
+		host_rec_finalize_later(env, r, hint);
+}
+
+/* The last foreign reference to a JS value is gone: detach the record from the object and
+ * free it now rather than when the object is collected, so JS values lent once (a fresh
+ * closure per call) cost nothing after the call. Passing the object again makes a new one.
+ * Records of makeMetaFFICallable functions keep their declared types: they stay. */
+static void host_forget(host_rec *r)
+{
+	napi_value obj = NULL;
+	void *unused;
+	if (r->typed || r->cached || atomic_load(&r->queued) || atomic_load(&r->count) > 0) return;
+	if (napi_get_reference_value(g_env, r->ref, &obj) != napi_ok || !obj) return;
+	if (napi_remove_wrap(g_env, obj, &unused) != napi_ok) return;
+	napi_delete_reference(g_env, r->ref);
+	host_rec_free(r);
 }
 
 /* JS thread: make the napi reference strong exactly while foreign references exist. */
@@ -480,21 +524,35 @@ static void host_sync(void *p)
 	} else if (!want && r->strong) {
 		napi_reference_unref(g_env, r->ref, &rc);
 		r->strong = 0;
+		host_forget(r);
 	}
+}
+
+static void host_sync_queued(void *p)
+{
+	host_rec *r = p;
+	atomic_fetch_sub(&r->queued, 1);
+	host_sync(r);
+}
+
+static void host_sync_later(host_rec *r)
+{
+	atomic_fetch_add(&r->queued, 1);
+	defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
 }
 
 static void host_retain(host_rec *r)
 {
 	atomic_fetch_add(&r->count, 1);
 	if (on_js_thread()) host_sync(r);
-	else defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+	else host_sync_later(r);
 }
 
 static void host_release(host_rec *r)
 {
 	if (atomic_fetch_sub(&r->count, 1) == 1) {
 		if (on_js_thread()) host_sync(r);
-		else defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+		else host_sync_later(r);
 	}
 }
 
@@ -2171,14 +2229,32 @@ struct module_rec {
 /* The JS object or function last passed to a handle or callable parameter and what it
  * converted to: passing the same one again (the usual case: a method called on one object,
  * a callback defined once) costs a weak-reference read and a comparison instead of
- * napi_unwrap. The reference is weak, so the cache keeps nothing alive; while it still
- * yields the object, the object's box or host record (freed only when the object is
- * collected) is valid. A box can be released before that: it is checked on every hit. */
+ * napi_unwrap. The reference is weak; while it still yields the object, the object's box
+ * (freed only when the object is collected) is valid, and a box can be released before
+ * that, so it is checked on every hit. A lent JS value's host record is not freed early
+ * (host_forget) while a cache holds it. */
 typedef struct {
 	napi_ref obj;
 	cdt value;
 	box *b; /* the box the value came from, or NULL for a host record */
 } ref_cache;
+
+static void ref_cache_clear(napi_env env, ref_cache *cache)
+{
+	if (!cache->obj) return;
+	napi_value alive = NULL;
+	if (cache->value.v.ref.runtime == RT_HOST)
+		napi_get_reference_value(env, cache->obj, &alive);
+	napi_delete_reference(env, cache->obj);
+	cache->obj = NULL;
+	/* While its object lives, a cached record is not freed (host_forget waits for the
+	 * cache); once the object is gone the record goes with it and is not touched here. */
+	if (alive) {
+		host_rec *r = cache->value.v.ref.val;
+		r->cached--;
+		host_forget(r);
+	}
+}
 
 struct entity {
 	entity *next;
@@ -2204,8 +2280,7 @@ static void entity_destroy(entity *e)
 	types_free(e->params, e->np);
 	types_free(e->rets, e->nr);
 	if (e->ref_cache) {
-		for (size_t i = 0; i < e->np; i++)
-			if (e->ref_cache[i].obj) napi_delete_reference(g_env, e->ref_cache[i].obj);
+		for (size_t i = 0; i < e->np; i++) ref_cache_clear(g_env, &e->ref_cache[i]);
 		free(e->ref_cache);
 	}
 	free(e->name);
@@ -2287,11 +2362,11 @@ static napi_value entity_call(napi_env env, napi_callback_info info, size_t aske
 		c.last_box = NULL;
 		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
 		if (!rc && cache && (cd[i].type == MT_CALLABLE || cd[i].type == MT_HANDLE)) {
-			if (cache->obj) napi_delete_reference(env, cache->obj);
-			cache->obj = NULL;
+			ref_cache_clear(env, cache);
 			if (napi_create_reference(env, argv[i], 0, &cache->obj) != napi_ok) cache->obj = NULL;
 			cache->value = cd[i];
 			cache->b = c.last_box;
+			if (cache->obj && cd[i].v.ref.runtime == RT_HOST) ((host_rec *)cd[i].v.ref.val)->cached++;
 		}
 		if (rc) {
 			char prefix[400];
