@@ -251,7 +251,8 @@ const hasLoneSurrogate = (s: string) => /[\ud800-\udfff]/.test(s.replace(/[\ud80
 function invalidFor(gen: Gen, d: Declared): [string, unknown] | null {
   const r = intRanges[d.base];
   const options: [string, () => unknown][] = [];
-  if (d.dims === 0 && d.base !== 'null') options.push(['undefined', () => undefined]);
+  // undefined is a value only for null and any (where it means null)
+  if (d.dims === 0 && d.base !== 'null' && d.base !== 'any') options.push(['undefined', () => undefined]);
   if (d.dims === 0 && r) {
     options.push(['intRange', () => gen.pick([r[0] - 1n, r[1] + 1n, r[1] + 1000n])]);
     options.push(['intKind', () => gen.pick(['1', 1.5, true, [1], NaN])]);
