@@ -1304,7 +1304,10 @@ static int fit_scalar(cdt *v, uint64_t decl, metaffi_error *err)
 		}
 		return fit_error(err, v, decl, "is no string for");
 	}
-	return 0; /* handle, callable, any, map, null: what Java gave */
+	if ((decl == MT_NULL && v->type != MT_NULL) || (decl == MT_CALLABLE && v->type != MT_CALLABLE) ||
+	    (decl == MT_MAP && v->type != MT_MAP))
+		return fit_error(err, v, decl, "is no value for");
+	return 0; /* handle, any: what Java gave */
 }
 
 static int is_scalar_decl(uint64_t decl)
@@ -1359,11 +1362,10 @@ static int fit_declared(cdt *v, uint64_t decl, int dims, metaffi_error *err)
 		return 0;
 	}
 	if (dims == 0) {
-		if ((v->type & MT_ARRAY) && is_scalar_decl(decl)) return fit_error(err, v, decl, "");
+		if ((v->type & MT_ARRAY) && decl != MT_ANY && decl != MT_HANDLE) return fit_error(err, v, decl, "");
 		return (v->type & MT_ARRAY) ? 0 : fit_scalar(v, decl, err);
 	}
 	if (!(v->type & MT_ARRAY)) {
-		if (decl == MT_ANY || decl == MT_HANDLE) return 0;
 		char msg[200];
 		snprintf(msg, sizeof msg, "Java returned %s where an array is declared", cdt_type_name(v->type));
 		set_error(err, "MetaFFIError", msg);

@@ -25,9 +25,8 @@ const seeds = process.env.METAFFI_FUZZ_SEED ? [Number(process.env.METAFFI_FUZZ_S
  * says what fails). METAFFI_FUZZ_ALL=1 runs without them.
  */
 const knownOpen: string[] = process.env.METAFFI_FUZZ_ALL ? [] : [
-  'openjdk:mode:random', 'openjdk:mode:returns', // openjdk: a value returned where null, callable or an
-  'go:mode:random', 'go:mode:returns',           // array is declared, and go: declared types other than
-                                                 // the function's own, are not enforced yet (decision 2)
+  // go: declared types other than the function's own are not enforced yet (decision 2)
+  'go:mode:random', 'go:mode:returns',
 ];
 
 /** The Go guest of test/fuzz/go/echo, built once per change of its source or the compiler. */
