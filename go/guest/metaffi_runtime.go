@@ -212,7 +212,32 @@ func (e *MetaFFIError) Error() string {
 	return e.Type + ": " + e.Message
 }
 
-var mffiActive mffi_atomic.Bool
+// mffiActive (1 while the runtime is started), read with sync/atomic: the guest builds with
+// the go version its user's module declares (go 1.18 and later), so no atomic.Bool.
+var mffiActiveFlag int32
+
+type mffiActiveT struct{}
+
+var mffiActive mffiActiveT
+
+func (mffiActiveT) Load() bool { return mffi_atomic.LoadInt32(&mffiActiveFlag) != 0 }
+func (mffiActiveT) Store(v bool) {
+	var x int32
+	if v {
+		x = 1
+	}
+	mffi_atomic.StoreInt32(&mffiActiveFlag, x)
+}
+
+// mffiCDTs is the address of the first CDT of s (nil when it has no room), for C; the
+// CDT arrays handed to C are allocated with one spare element, so an empty one has an
+// address too. (unsafe.SliceData needs go 1.20.)
+func mffiCDTs(s []mffiCDT) unsafe.Pointer {
+	if cap(s) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&s[:1][0])
+}
 
 // ---------------------------------------------------------------------------------------
 // Entities and loaded instances.
@@ -238,15 +263,24 @@ var mffiEntities = map[string]*mffiEntity{}
 // without a lock; loading and freeing take mffiInstLock, and freed ids are reused.
 const mffiInstChunk = 1024
 
-type mffiInstBlock [mffiInstChunk]mffi_atomic.Pointer[mffiInstance]
+// mffiInstSlot holds a *mffiInstance, read and written with sync/atomic.
+type mffiInstSlot struct{ p unsafe.Pointer }
 
-var mffiInstChunks mffi_atomic.Pointer[[]*mffiInstBlock]
+func (s *mffiInstSlot) Load() *mffiInstance { return (*mffiInstance)(mffi_atomic.LoadPointer(&s.p)) }
+func (s *mffiInstSlot) Store(in *mffiInstance) {
+	mffi_atomic.StorePointer(&s.p, unsafe.Pointer(in))
+}
+
+type mffiInstBlock [mffiInstChunk]mffiInstSlot
+
+// mffiInstChunks holds a *[]*mffiInstBlock, read and written with sync/atomic.
+var mffiInstChunks unsafe.Pointer
 var mffiInstLock mffi_sync.Mutex
 var mffiInstNext uint64
 var mffiInstFree []uint64
 
-func mffiInstanceSlot(id uint64) *mffi_atomic.Pointer[mffiInstance] {
-	chunks := mffiInstChunks.Load()
+func mffiInstanceSlot(id uint64) *mffiInstSlot {
+	chunks := (*[]*mffiInstBlock)(mffi_atomic.LoadPointer(&mffiInstChunks))
 	if chunks == nil || id == 0 || (id-1)/mffiInstChunk >= uint64(len(*chunks)) {
 		return nil
 	}
@@ -428,14 +462,14 @@ func mffiLoad(key *C.char, flags C.int, params unsafe.Pointer, np C.size_t, rets
 		mffiInstNext++
 		nid = mffiInstNext
 		var chunks []*mffiInstBlock
-		if p := mffiInstChunks.Load(); p != nil {
+		if p := (*[]*mffiInstBlock)(mffi_atomic.LoadPointer(&mffiInstChunks)); p != nil {
 			chunks = *p
 		}
 		if (nid-1)/mffiInstChunk >= uint64(len(chunks)) {
 			grown := make([]*mffiInstBlock, len(chunks), len(chunks)+1)
 			copy(grown, chunks)
 			grown = append(grown, new(mffiInstBlock))
-			mffiInstChunks.Store(&grown)
+			mffi_atomic.StorePointer(&mffiInstChunks, unsafe.Pointer(&grown))
 		}
 	}
 	mffiInstanceSlot(nid).Store(inst)
@@ -1664,7 +1698,7 @@ func mffiArrayToCDT(f *mffiFrame, v mffi_reflect.Value, decl uint64, out *mffiCD
 			return mffi_fmt.Errorf("[%d]: %v", j, err)
 		}
 	}
-	*out = mffiCDT{t: mffiElemCode(et) | mffiArray, a: uint64(uintptr(unsafe.Pointer(unsafe.SliceData(elems)))), b: uint64(n)}
+	*out = mffiCDT{t: mffiElemCode(et) | mffiArray, a: uint64(uintptr(mffiCDTs(elems))), b: uint64(n)}
 	return nil
 }
 
@@ -1782,7 +1816,7 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_
 	var cerr mffiErr
 	rc := C.int(-1)
 	if convErr == nil {
-		rc = C.mffi_call(mffiCore, C.uint32_t(fo.runtime), C.uint64_t(fo.val), (*C.cdt)(unsafe.Pointer(unsafe.SliceData(ps))), C.size_t(n), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
+		rc = C.mffi_call(mffiCore, C.uint32_t(fo.runtime), C.uint64_t(fo.val), (*C.cdt)(mffiCDTs(ps)), C.size_t(n), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
 	}
 	// The callee only borrowed the arguments: drop the handles made for them.
 	mffiReleaseResults(ps[:made])
@@ -1921,7 +1955,7 @@ func (c *mffiCB) call(want int) {
 	var rets *C.cdt
 	var nr C.size_t
 	var cerr mffiErr
-	rc := C.mffi_call(mffiCore, C.uint32_t(c.fo.runtime), C.uint64_t(c.fo.val), (*C.cdt)(unsafe.Pointer(unsafe.SliceData(c.ps))), C.size_t(len(c.ps)), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
+	rc := C.mffi_call(mffiCore, C.uint32_t(c.fo.runtime), C.uint64_t(c.fo.val), (*C.cdt)(mffiCDTs(c.ps)), C.size_t(len(c.ps)), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
 	mffi_runtime.KeepAlive(c.fo)
 	if rc != 0 {
 		fe := &MetaFFIError{hostError: cerr.host}

@@ -497,9 +497,13 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error 
 	if err := os.MkdirAll(buildDir, 0o755); err != nil {
 		return err
 	}
+	// The build module speaks the Go version the user's module declares (so package main
+	// files keep their meaning), but at least go 1.18: the guest runtime uses generics.
 	goVersion := p.GoVersion
 	if goVersion == "" {
 		goVersion = "1.21"
+	} else if goVersionLess(goVersion, "1.18") {
+		goVersion = "1.18"
 	}
 	mod := fmt.Sprintf("module metaffi_guest\n\ngo %s\n", goVersion)
 	if p.ModRoot != "" {
@@ -550,4 +554,36 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error 
 		return werr
 	}
 	return err
+}
+
+// goVersionLess compares Go versions of a go directive ("1.18", "1.21.3").
+func goVersionLess(a, b string) bool {
+	num := func(s string) []int {
+		var out []int
+		for _, part := range strings.Split(s, ".") {
+			n := 0
+			for _, c := range part {
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	x, y := num(a), num(b)
+	for i := 0; i < len(x) || i < len(y); i++ {
+		var u, v int
+		if i < len(x) {
+			u = x[i]
+		}
+		if i < len(y) {
+			v = y[i]
+		}
+		if u != v {
+			return u < v
+		}
+	}
+	return false
 }
