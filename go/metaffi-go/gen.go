@@ -152,7 +152,9 @@ func (g *gen) argExpr(i int, t types.Type) string {
 func (g *gen) retStmt(i int, t types.Type, x string) string {
 	if b, ok := basicOf(t); ok {
 		if bt, ok := basicTypes[b.Kind()]; ok {
-			return fmt.Sprintf("f.%s(%d, %s(%s))", bt.ret, i, bt.goType, x)
+			// declared handle: the Go value itself (a named type such as `type Color int`
+			// comes back as the same Color when the handle is passed back)
+			return fmt.Sprintf("if v := %s; f.declHandle(%d) { f.retHandle(%d, &v) } else { f.%s(%d, %s(v)) }", x, i, i, bt.ret, i, bt.goType)
 		}
 	}
 	if s, ok := t.Underlying().(*types.Slice); ok {
