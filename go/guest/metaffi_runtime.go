@@ -647,6 +647,20 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 		}
 		return nil, mffi_fmt.Errorf("the Go guest has no %s %s%s", map[string]string{"callable": "function or method", "global": "package variable or constant", "field": "struct field"}[kind], name, mffiSuggestions(kind, name))
 	}
+	// The bare metaffi_array_type (no element type) is an array of any.
+	bare := func(ts []mffiTypeInfo) []mffiTypeInfo {
+		out := ts
+		for i, ti := range ts {
+			if ti.t&mffiArray != 0 && ti.t&^(mffiArray|mffiPacked) == 0 {
+				if &out[0] == &ts[0] {
+					out = append([]mffiTypeInfo(nil), ts...)
+				}
+				out[i].t = mffiAny | mffiArray
+			}
+		}
+		return out
+	}
+	params, rets = bare(params), bare(rets)
 	if len(params) != len(e.params) {
 		what := ""
 		if e.instance {
@@ -664,7 +678,9 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 	}
 	inst := &mffiInstance{e: e, rets: make([]uint64, len(rets)), dims: make([]int, len(rets))}
 	for i, r := range rets {
-		if !mffiCompatible(e.rets[i], r.t, int(r.dims)) {
+		// a Go integer may be returned as bool: 0 and 1 are false and true, others an error
+		intAsBool := r.t == mffiBool && e.rets[i].Kind() >= mffi_reflect.Int && e.rets[i].Kind() <= mffi_reflect.Uintptr
+		if !intAsBool && !mffiCompatible(e.rets[i], r.t, int(r.dims)) {
 			return nil, mffi_fmt.Errorf("%s result %d is Go %s, which does not convert to %s; declare %s", e.name, i+1, e.rets[i], mffiCodeName(r.t, int(r.dims)), mffiSuggest(e.rets[i]))
 		}
 		inst.rets[i] = r.t
@@ -753,7 +769,7 @@ func mffiCodeName(code uint64, dims int) string {
 	names := map[uint64]string{mffiF64: "float64", mffiF32: "float32", mffiI8: "int8", mffiI16: "int16", mffiI32: "int32",
 		mffiI64: "int64", mffiU8: "uint8", mffiU16: "uint16", mffiU32: "uint32", mffiU64: "uint64", mffiBool: "bool",
 		mffiStr8: "string8", mffiStr16: "string16", mffiStr32: "string32", mffiHandle: "handle", mffiSize: "size",
-		mffiChar8: "char8", mffiChar16: "char16", mffiChar32: "char32", mffiAny: "any", mffiNull: "null", mffiCallable: "callable"}
+		mffiChar8: "char8", mffiChar16: "char16", mffiChar32: "char32", mffiAny: "any", mffiNull: "null", mffiCallable: "callable", mffiMap: "map"}
 	s := names[base]
 	if s == "" {
 		s = mffi_fmt.Sprintf("type %d", code)
