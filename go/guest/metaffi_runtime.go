@@ -397,10 +397,65 @@ func mffiPanicOut(cerr *mffiErr, r any) {
 
 //export mffiInit
 func mffiInit(core unsafe.Pointer, inCall unsafe.Pointer) C.int {
+	mffiApplyMaxStack()
 	mffiCore = (*C.metaffi_core)(core)
 	mffiInCall = inCall
 	mffiActive.Store(true)
 	return 0
+}
+
+// mffiApplyMaxStack applies METAFFI_GO_MAX_STACK (bytes, or with a K, M or G suffix): the
+// most stack one goroutine may use (runtime/debug.SetMaxStack). Go ends the process when a
+// goroutine needs more (unbounded recursion); a smaller limit ends it sooner, before the
+// recursion has taken up to Go's default of 1 GB of memory.
+func mffiApplyMaxStack() {
+	v := mffi_os.Getenv("METAFFI_GO_MAX_STACK")
+	if v == "" {
+		return
+	}
+	mult := 1
+	switch v[len(v)-1] {
+	case 'k', 'K':
+		mult, v = 1<<10, v[:len(v)-1]
+	case 'm', 'M':
+		mult, v = 1<<20, v[:len(v)-1]
+	case 'g', 'G':
+		mult, v = 1<<30, v[:len(v)-1]
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' || n > (1<<40) {
+			n = -1
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n <= 0 || v == "" {
+		mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: METAFFI_GO_MAX_STACK=%q is not a size (bytes, or a number with K, M or G); ignored\n", mffi_os.Getenv("METAFFI_GO_MAX_STACK"))
+		return
+	}
+	mffi_debug.SetMaxStack(n * mult)
+}
+
+// MetaFFIGo runs fn in a new goroutine that reports a panic instead of ending the process
+// (see MetaFFIRecover). Go code of a package main guest can call it where it would write
+// `go fn()`.
+func MetaFFIGo(fn func()) {
+	go func() {
+		defer MetaFFIRecover()
+		fn()
+	}()
+}
+
+// MetaFFIRecover, deferred first thing in a goroutine (`defer MetaFFIRecover()`), turns a
+// panic in that goroutine into a report on stderr, with the panic's stack, instead of the end
+// of the process. (No call waits for such a goroutine, so there is no caller to hand an error
+// to.) A panic inside a call from another runtime needs no such help: it becomes a
+// MetaFFIError for the caller.
+func MetaFFIRecover() {
+	if r := recover(); r != nil {
+		mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: recovered a panic in a goroutine: %v\n%s", r, mffi_debug.Stack())
+	}
 }
 
 //export mffiGuestABI
