@@ -2426,11 +2426,12 @@ func (c *mffiCB) putFloat(i int, v float64) {
 	c.ps[i] = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)}
 }
 func (c *mffiCB) putString(i int, v string) {
-	if !c.marked {
+	if !c.marked || c.err != nil {
 		return
 	}
-	p, n := mffiCString(nil, v)
-	c.ps[i] = mffiCDT{t: mffiStr8, a: p, b: n}
+	if err := mffiStringOut(nil, v, &c.ps[i]); err != nil {
+		c.err = &mffiTypeError{mffiWhere(mffi_fmt.Sprintf("argument %d", i+1), err)}
+	}
 }
 
 // call runs the foreign function and checks that `want` results came back.

@@ -197,6 +197,16 @@ describe('go: declared result types are enforced', () => {
     fails(() => guest.loadEntity('callable=BadUTF8Any', null, [A])(), 'BadUTF8Any: result 1: [1]: the Go string is not valid UTF-8 (at byte offset 0)');
   });
 
+  it('Go strings that are not valid UTF-8 passed to a JS function are errors, and the function is not called', () => {
+    let called = 0;
+    const cb = (s: unknown) => { called++; return s; };
+    assert.throws(() => guest.loadEntity('callable=CallWithBad', [T.metaffi_callable_type], [S])(cb),
+      /argument 1: the Go string is not valid UTF-8 \(at byte offset 1\)/);
+    assert.throws(() => guest.loadEntity('callable=CallAnyWithBad', [T.metaffi_callable_type], [A])(cb),
+      /argument 1: \[0\]: the Go string is not valid UTF-8 \(at byte offset 0\)/);
+    assert.equal(called, 0);
+  });
+
   it('NUL characters inside strings round-trip both ways', () => {
     const str = guest.loadEntity('callable=Str', [S], [S]);
     for (const s of ['\0', 'a\0b', '\0\0x\0', 'é\0€\0😀']) assert.equal(str(s), s);
