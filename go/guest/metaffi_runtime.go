@@ -703,19 +703,7 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 		return nil, mffi_fmt.Errorf("the Go guest has no %s %s%s", map[string]string{"callable": "function or method", "global": "package variable or constant", "field": "struct field"}[kind], name, mffiSuggestions(kind, name))
 	}
 	// The bare metaffi_array_type (no element type) is an array of any.
-	bare := func(ts []mffiTypeInfo) []mffiTypeInfo {
-		out := ts
-		for i, ti := range ts {
-			if ti.t&mffiArray != 0 && ti.t&^(mffiArray|mffiPacked) == 0 {
-				if &out[0] == &ts[0] {
-					out = append([]mffiTypeInfo(nil), ts...)
-				}
-				out[i].t = mffiAny | mffiArray
-			}
-		}
-		return out
-	}
-	params, rets = bare(params), bare(rets)
+	params, rets = mffiBareArrays(params), mffiBareArrays(rets)
 	if len(params) != len(e.params) {
 		what := ""
 		if e.instance {
@@ -768,6 +756,23 @@ func mffiAccessorAlias(name string) *mffiEntity {
 		kind = "field="
 	}
 	return mffiEntities[kind+typ+member[3:]+which]
+}
+
+// mffiBareArrays: ts with each bare metaffi_array_type read as an array of any.
+func mffiBareArrays(ts []mffiTypeInfo) []mffiTypeInfo {
+	var out []mffiTypeInfo
+	for i, ti := range ts {
+		if ti.t&mffiArray != 0 && ti.t&^(mffiArray|mffiPacked) == 0 {
+			if out == nil {
+				out = append([]mffiTypeInfo(nil), ts...)
+			}
+			out[i].t = mffiAny | mffiArray
+		}
+	}
+	if out == nil {
+		return ts
+	}
+	return out
 }
 
 func mffiIndex(s string, c byte) int {
