@@ -42,6 +42,7 @@ import (
 	mffi_sync "sync"
 	mffi_atomic "sync/atomic"
 	mffi_utf16 "unicode/utf16"
+	mffi_utf8 "unicode/utf8"
 	"unsafe"
 )
 
@@ -212,7 +213,32 @@ func (e *MetaFFIError) Error() string {
 	return e.Type + ": " + e.Message
 }
 
-var mffiActive mffi_atomic.Bool
+// mffiActive (1 while the runtime is started), read with sync/atomic: the guest builds with
+// the go version its user's module declares (go 1.18 and later), so no atomic.Bool.
+var mffiActiveFlag int32
+
+type mffiActiveT struct{}
+
+var mffiActive mffiActiveT
+
+func (mffiActiveT) Load() bool { return mffi_atomic.LoadInt32(&mffiActiveFlag) != 0 }
+func (mffiActiveT) Store(v bool) {
+	var x int32
+	if v {
+		x = 1
+	}
+	mffi_atomic.StoreInt32(&mffiActiveFlag, x)
+}
+
+// mffiCDTs is the address of the first CDT of s (nil when it has no room), for C; the
+// CDT arrays handed to C are allocated with one spare element, so an empty one has an
+// address too. (unsafe.SliceData needs go 1.20.)
+func mffiCDTs(s []mffiCDT) unsafe.Pointer {
+	if cap(s) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&s[:1][0])
+}
 
 // ---------------------------------------------------------------------------------------
 // Entities and loaded instances.
@@ -230,6 +256,7 @@ type mffiEntity struct {
 type mffiInstance struct {
 	e    *mffiEntity
 	rets []uint64 // declared result types
+	dims []int    // their array dimensions
 }
 
 var mffiEntities = map[string]*mffiEntity{}
@@ -238,15 +265,24 @@ var mffiEntities = map[string]*mffiEntity{}
 // without a lock; loading and freeing take mffiInstLock, and freed ids are reused.
 const mffiInstChunk = 1024
 
-type mffiInstBlock [mffiInstChunk]mffi_atomic.Pointer[mffiInstance]
+// mffiInstSlot holds a *mffiInstance, read and written with sync/atomic.
+type mffiInstSlot struct{ p unsafe.Pointer }
 
-var mffiInstChunks mffi_atomic.Pointer[[]*mffiInstBlock]
+func (s *mffiInstSlot) Load() *mffiInstance { return (*mffiInstance)(mffi_atomic.LoadPointer(&s.p)) }
+func (s *mffiInstSlot) Store(in *mffiInstance) {
+	mffi_atomic.StorePointer(&s.p, unsafe.Pointer(in))
+}
+
+type mffiInstBlock [mffiInstChunk]mffiInstSlot
+
+// mffiInstChunks holds a *[]*mffiInstBlock, read and written with sync/atomic.
+var mffiInstChunks unsafe.Pointer
 var mffiInstLock mffi_sync.Mutex
 var mffiInstNext uint64
 var mffiInstFree []uint64
 
-func mffiInstanceSlot(id uint64) *mffi_atomic.Pointer[mffiInstance] {
-	chunks := mffiInstChunks.Load()
+func mffiInstanceSlot(id uint64) *mffiInstSlot {
+	chunks := (*[]*mffiInstBlock)(mffi_atomic.LoadPointer(&mffiInstChunks))
 	if chunks == nil || id == 0 || (id-1)/mffiInstChunk >= uint64(len(*chunks)) {
 		return nil
 	}
@@ -331,6 +367,11 @@ func mffiErrorOut(cerr *mffiErr, err error) {
 		mffiSetErr(cerr, "TypeError", te.msg, "", 0)
 		return
 	}
+	var re *mffiResultError
+	if mffi_errors.As(err, &re) {
+		mffiSetErr(cerr, "MetaFFIError", re.msg, "", 0)
+		return
+	}
 	mffiSetErr(cerr, mffi_fmt.Sprintf("%T", err), err.Error(), "", 0)
 }
 
@@ -356,10 +397,65 @@ func mffiPanicOut(cerr *mffiErr, r any) {
 
 //export mffiInit
 func mffiInit(core unsafe.Pointer, inCall unsafe.Pointer) C.int {
+	mffiApplyMaxStack()
 	mffiCore = (*C.metaffi_core)(core)
 	mffiInCall = inCall
 	mffiActive.Store(true)
 	return 0
+}
+
+// mffiApplyMaxStack applies METAFFI_GO_MAX_STACK (bytes, or with a K, M or G suffix): the
+// most stack one goroutine may use (runtime/debug.SetMaxStack). Go ends the process when a
+// goroutine needs more (unbounded recursion); a smaller limit ends it sooner, before the
+// recursion has taken up to Go's default of 1 GB of memory.
+func mffiApplyMaxStack() {
+	v := mffi_os.Getenv("METAFFI_GO_MAX_STACK")
+	if v == "" {
+		return
+	}
+	mult := 1
+	switch v[len(v)-1] {
+	case 'k', 'K':
+		mult, v = 1<<10, v[:len(v)-1]
+	case 'm', 'M':
+		mult, v = 1<<20, v[:len(v)-1]
+	case 'g', 'G':
+		mult, v = 1<<30, v[:len(v)-1]
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' || n > (1<<40) {
+			n = -1
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n <= 0 || v == "" {
+		mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: METAFFI_GO_MAX_STACK=%q is not a size (bytes, or a number with K, M or G); ignored\n", mffi_os.Getenv("METAFFI_GO_MAX_STACK"))
+		return
+	}
+	mffi_debug.SetMaxStack(n * mult)
+}
+
+// MetaFFIGo runs fn in a new goroutine that reports a panic instead of ending the process
+// (see MetaFFIRecover). Go code of a package main guest can call it where it would write
+// `go fn()`.
+func MetaFFIGo(fn func()) {
+	go func() {
+		defer MetaFFIRecover()
+		fn()
+	}()
+}
+
+// MetaFFIRecover, deferred first thing in a goroutine (`defer MetaFFIRecover()`), turns a
+// panic in that goroutine into a report on stderr, with the panic's stack, instead of the end
+// of the process. (No call waits for such a goroutine, so there is no caller to hand an error
+// to.) A panic inside a call from another runtime needs no such help: it becomes a
+// MetaFFIError for the caller.
+func MetaFFIRecover() {
+	if r := recover(); r != nil {
+		mffi_fmt.Fprintf(mffi_os.Stderr, "metaffi: recovered a panic in a goroutine: %v\n%s", r, mffi_debug.Stack())
+	}
 }
 
 //export mffiGuestABI
@@ -428,14 +524,14 @@ func mffiLoad(key *C.char, flags C.int, params unsafe.Pointer, np C.size_t, rets
 		mffiInstNext++
 		nid = mffiInstNext
 		var chunks []*mffiInstBlock
-		if p := mffiInstChunks.Load(); p != nil {
+		if p := (*[]*mffiInstBlock)(mffi_atomic.LoadPointer(&mffiInstChunks)); p != nil {
 			chunks = *p
 		}
 		if (nid-1)/mffiInstChunk >= uint64(len(chunks)) {
 			grown := make([]*mffiInstBlock, len(chunks), len(chunks)+1)
 			copy(grown, chunks)
 			grown = append(grown, new(mffiInstBlock))
-			mffiInstChunks.Store(&grown)
+			mffi_atomic.StorePointer(&mffiInstChunks, unsafe.Pointer(&grown))
 		}
 	}
 	mffiInstanceSlot(nid).Store(inst)
@@ -542,7 +638,7 @@ func mffiCallCallable(id C.uint64_t, params unsafe.Pointer, np C.size_t, rets un
 	for i, o := range out {
 		if err := mffiToCDT(nil, o, mffiAny, &res[i]); err != nil {
 			mffiReleaseResults(res[:i])
-			mffiSetErr(e, "TypeError", mffi_fmt.Sprintf("result %d: %v", i+1, err), "", 0)
+			mffiSetErr(e, "MetaFFIError", mffiWhere(mffi_fmt.Sprintf("result %d", i+1), err), "", 0)
 			return -1
 		}
 	}
@@ -594,6 +690,9 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 		}
 	}
 	e := mffiEntities[lookup]
+	if e == nil && kind == "callable" && flags&(mffiFlagGetter|mffiFlagSetter) == 0 {
+		e = mffiAccessorAlias(key[len("callable="):])
+	}
 	if e == nil {
 		name := key[mffiIndex(key, '=')+1:]
 		if kind == "global" && flags&mffiFlagSetter != 0 {
@@ -603,6 +702,8 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 		}
 		return nil, mffi_fmt.Errorf("the Go guest has no %s %s%s", map[string]string{"callable": "function or method", "global": "package variable or constant", "field": "struct field"}[kind], name, mffiSuggestions(kind, name))
 	}
+	// The bare metaffi_array_type (no element type) is an array of any.
+	params, rets = mffiBareArrays(params), mffiBareArrays(rets)
 	if len(params) != len(e.params) {
 		what := ""
 		if e.instance {
@@ -618,14 +719,60 @@ func mffiResolve(key string, flags int, params, rets []mffiTypeInfo) (*mffiInsta
 			return nil, mffi_fmt.Errorf("%s parameter %d is Go %s, which cannot take %s; declare %s", e.name, i+1, e.params[i], mffiCodeName(p.t, int(p.dims)), mffiSuggest(e.params[i]))
 		}
 	}
-	inst := &mffiInstance{e: e, rets: make([]uint64, len(rets))}
+	inst := &mffiInstance{e: e, rets: make([]uint64, len(rets)), dims: make([]int, len(rets))}
 	for i, r := range rets {
-		if !mffiCompatible(e.rets[i], r.t, int(r.dims)) {
+		// a Go integer may be returned as bool: 0 and 1 are false and true, others an error
+		intAsBool := r.t == mffiBool && e.rets[i].Kind() >= mffi_reflect.Int && e.rets[i].Kind() <= mffi_reflect.Uintptr
+		if !intAsBool && !mffiCompatible(e.rets[i], r.t, int(r.dims)) {
 			return nil, mffi_fmt.Errorf("%s result %d is Go %s, which does not convert to %s; declare %s", e.name, i+1, e.rets[i], mffiCodeName(r.t, int(r.dims)), mffiSuggest(e.rets[i]))
 		}
 		inst.rets[i] = r.t
+		inst.dims[i] = int(r.dims)
+		if r.t&mffiArray != 0 && r.dims == 0 {
+			inst.dims[i] = 1
+		}
 	}
 	return inst, nil
+}
+
+// mffiAccessorAlias finds the accessor MetaFFI's Go compiler names Type.GetField /
+// Type.SetField (a struct field, the object first) or GetName / SetName (a package
+// variable or constant): callable=TestMap.GetName is field=TestMap.Name,getter. A real
+// function or method of that name is found before this is asked.
+func mffiAccessorAlias(name string) *mffiEntity {
+	typ, member := "", name
+	if i := mffiIndex(name, '.'); i < len(name) {
+		typ, member = name[:i+1], name[i+1:]
+	}
+	if len(member) <= 3 || (member[:3] != "Get" && member[:3] != "Set") {
+		return nil
+	}
+	which := ",getter"
+	if member[:3] == "Set" {
+		which = ",setter"
+	}
+	kind := "global="
+	if typ != "" {
+		kind = "field="
+	}
+	return mffiEntities[kind+typ+member[3:]+which]
+}
+
+// mffiBareArrays: ts with each bare metaffi_array_type read as an array of any.
+func mffiBareArrays(ts []mffiTypeInfo) []mffiTypeInfo {
+	var out []mffiTypeInfo
+	for i, ti := range ts {
+		if ti.t&mffiArray != 0 && ti.t&^(mffiArray|mffiPacked) == 0 {
+			if out == nil {
+				out = append([]mffiTypeInfo(nil), ts...)
+			}
+			out[i].t = mffiAny | mffiArray
+		}
+	}
+	if out == nil {
+		return ts
+	}
+	return out
 }
 
 func mffiIndex(s string, c byte) int {
@@ -682,7 +829,7 @@ func mffiCodeName(code uint64, dims int) string {
 	names := map[uint64]string{mffiF64: "float64", mffiF32: "float32", mffiI8: "int8", mffiI16: "int16", mffiI32: "int32",
 		mffiI64: "int64", mffiU8: "uint8", mffiU16: "uint16", mffiU32: "uint32", mffiU64: "uint64", mffiBool: "bool",
 		mffiStr8: "string8", mffiStr16: "string16", mffiStr32: "string32", mffiHandle: "handle", mffiSize: "size",
-		mffiChar8: "char8", mffiChar16: "char16", mffiChar32: "char32", mffiAny: "any", mffiNull: "null", mffiCallable: "callable"}
+		mffiChar8: "char8", mffiChar16: "char16", mffiChar32: "char32", mffiAny: "any", mffiNull: "null", mffiCallable: "callable", mffiMap: "map"}
 	s := names[base]
 	if s == "" {
 		s = mffi_fmt.Sprintf("type %d", code)
@@ -728,6 +875,8 @@ func mffiCompatible(t mffi_reflect.Type, code uint64, dims int) bool {
 		return t.Kind() == mffi_reflect.String
 	case mffiCallable:
 		return t.Kind() == mffi_reflect.Func
+	case mffiMap:
+		return t.Kind() == mffi_reflect.Map
 	case mffiChar8, mffiChar16, mffiChar32:
 		return t.Kind() >= mffi_reflect.Int && t.Kind() <= mffi_reflect.Uint64
 	default:
@@ -793,11 +942,43 @@ func (f *mffiFrame) argBool(i int) bool {
 	if c.t == mffiBool {
 		return uint8(c.a) != 0
 	}
+	if rv, ok := mffiHandleBasic(c); ok && rv.Kind() == mffi_reflect.Bool {
+		return rv.Bool()
+	}
 	f.fail(i, "expected a bool, got %s", mffiCodeName(c.t, 0))
 	return false
 }
 
+// mffiHandleBasic is the Go bool, number or string a Go handle holds (a value declared
+// handle, such as a `type Color int`, passed back).
+func mffiHandleBasic(c *mffiCDT) (mffi_reflect.Value, bool) {
+	if c.t != mffiHandle || uint32(c.b) != mffiRtGo {
+		return mffi_reflect.Value{}, false
+	}
+	v, ok := mffiHandleValue(c.a)
+	if !ok || v == nil {
+		return mffi_reflect.Value{}, false
+	}
+	rv := mffi_reflect.ValueOf(v)
+	if rv.Kind() == mffi_reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	if _, ok := mffiScalar(rv); ok || rv.Kind() == mffi_reflect.String {
+		return rv, true
+	}
+	return mffi_reflect.Value{}, false
+}
+
 func mffiReadInt(c *mffiCDT) (int64, uint64, bool, bool) {
+	if rv, ok := mffiHandleBasic(c); ok {
+		if rv.CanInt() {
+			return rv.Int(), 0, false, true
+		}
+		if rv.CanUint() {
+			return 0, rv.Uint(), true, true
+		}
+		return 0, 0, false, false
+	}
 	switch c.t {
 	case mffiI64:
 		return int64(c.a), 0, false, true
@@ -890,6 +1071,9 @@ func (f *mffiFrame) argUint(i int, max uint64, goType string) uint64 {
 }
 
 func mffiReadFloat(c *mffiCDT) (float64, bool) {
+	if rv, ok := mffiHandleBasic(c); ok && rv.CanFloat() {
+		return rv.Float(), true
+	}
 	switch c.t {
 	case mffiF64:
 		return mffi_math.Float64frombits(c.a), true
@@ -919,6 +1103,9 @@ func (f *mffiFrame) argFloat(i int) float64 {
 }
 
 func mffiReadString(c *mffiCDT) (string, bool) {
+	if rv, ok := mffiHandleBasic(c); ok && rv.Kind() == mffi_reflect.String {
+		return rv.String(), true
+	}
 	switch c.t {
 	case mffiStr8:
 		if c.b == 0 {
@@ -951,7 +1138,13 @@ func (f *mffiFrame) argString(i int) string {
 func (f *mffiFrame) arg(i int, t mffi_reflect.Type) mffi_reflect.Value {
 	v, err := mffiFromCDT(&f.params[i], t)
 	if err != nil {
-		f.fail(i, "%v", err)
+		if mffiIsDeep(err) {
+			if f.err == nil {
+				f.err = &mffiResultError{f.inst.e.name + ": " + mffiWhere(mffi_fmt.Sprintf("argument %d", i+1), err)}
+			}
+		} else {
+			f.fail(i, "%s", err.Error())
+		}
 		return mffi_reflect.Zero(t)
 	}
 	return v
@@ -1010,44 +1203,74 @@ func mffiArgNums[E mffiNumber](f *mffiFrame, i int, code uint64) []E {
 	return v.Interface().([]E)
 }
 
-func (f *mffiFrame) retNull(i int)          { f.rets[i] = mffiCDT{t: mffiNull} }
-func (f *mffiFrame) retI64(i int, v int64)  { f.rets[i] = mffiCDT{t: mffiI64, a: uint64(v)} }
-func (f *mffiFrame) retU64(i int, v uint64) { f.rets[i] = mffiCDT{t: mffiU64, a: v} }
-func (f *mffiFrame) retI32(i int, v int32) {
-	t := mffiI32
-	if d := f.inst.rets[i]; d == mffiChar8 || d == mffiChar16 || d == mffiChar32 {
-		t = d // a rune declared as a character
+func (f *mffiFrame) retNull(i int) { f.rets[i] = mffiCDT{t: mffiNull} }
+
+// retScalar writes result i, the natural CDT c of a Go bool or number, as its declared type.
+func (f *mffiFrame) retScalar(i int, c mffiCDT) {
+	d := f.inst.rets[i]
+	if d == c.t || d == mffiAny {
+		f.rets[i] = c
+		return
 	}
-	f.rets[i] = mffiCDT{t: t, a: uint64(uint32(v))}
-}
-func (f *mffiFrame) retI16(i int, v int16)  { f.rets[i] = mffiCDT{t: mffiI16, a: uint64(uint16(v))} }
-func (f *mffiFrame) retI8(i int, v int8)    { f.rets[i] = mffiCDT{t: mffiI8, a: uint64(uint8(v))} }
-func (f *mffiFrame) retU32(i int, v uint32) { f.rets[i] = mffiCDT{t: mffiU32, a: uint64(v)} }
-func (f *mffiFrame) retU16(i int, v uint16) { f.rets[i] = mffiCDT{t: mffiU16, a: uint64(v)} }
-func (f *mffiFrame) retU8(i int, v uint8) {
-	t := mffiU8
-	if d := f.inst.rets[i]; d == mffiChar8 || d == mffiChar16 || d == mffiChar32 {
-		t = d // a byte declared as a character
+	if f.inst.dims[i] > 0 {
+		f.retFail(i, mffi_fmt.Errorf("expected an array for the declared %s, got Go %s", mffiCodeName(d, f.inst.dims[i]), mffiCodeName(c.t, 0)))
+		return
 	}
-	f.rets[i] = mffiCDT{t: t, a: uint64(v)}
+	r, msg := mffiCoerce(c, d)
+	if msg != "" {
+		f.retFail(i, mffi_errors.New(msg))
+		return
+	}
+	f.rets[i] = r
 }
+
+// retFail records that result i did not convert (the other results are still written, and
+// their references dropped by mffiXCall).
+func (f *mffiFrame) retFail(i int, err error) {
+	f.rets[i] = mffiCDT{t: mffiNull}
+	f.retFailed = true
+	if f.err == nil {
+		f.err = &mffiResultError{f.inst.e.name + ": " + mffiWhere(mffi_fmt.Sprintf("result %d", i+1), err)}
+	}
+}
+
+// mffiResultError: a Go result does not fit its declared type, or a value nests too deep
+// (a MetaFFIError in JS).
+type mffiResultError struct{ msg string }
+
+func (e *mffiResultError) Error() string { return e.msg }
+
+// declHandle: result i is declared handle (a Go bool, number or string is then boxed).
+func (f *mffiFrame) declHandle(i int) bool {
+	return f.inst.rets[i] == mffiHandle && f.inst.dims[i] == 0
+}
+
+func (f *mffiFrame) retI64(i int, v int64)  { f.retScalar(i, mffiCDT{t: mffiI64, a: uint64(v)}) }
+func (f *mffiFrame) retU64(i int, v uint64) { f.retScalar(i, mffiCDT{t: mffiU64, a: v}) }
+func (f *mffiFrame) retI32(i int, v int32)  { f.retScalar(i, mffiCDT{t: mffiI32, a: uint64(uint32(v))}) }
+func (f *mffiFrame) retI16(i int, v int16)  { f.retScalar(i, mffiCDT{t: mffiI16, a: uint64(uint16(v))}) }
+func (f *mffiFrame) retI8(i int, v int8)    { f.retScalar(i, mffiCDT{t: mffiI8, a: uint64(uint8(v))}) }
+func (f *mffiFrame) retU32(i int, v uint32) { f.retScalar(i, mffiCDT{t: mffiU32, a: uint64(v)}) }
+func (f *mffiFrame) retU16(i int, v uint16) { f.retScalar(i, mffiCDT{t: mffiU16, a: uint64(v)}) }
+func (f *mffiFrame) retU8(i int, v uint8)   { f.retScalar(i, mffiCDT{t: mffiU8, a: uint64(v)}) }
 func (f *mffiFrame) retF64(i int, v float64) {
-	f.rets[i] = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)}
+	f.retScalar(i, mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)})
 }
 func (f *mffiFrame) retF32(i int, v float32) {
-	f.rets[i] = mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(v))}
+	f.retScalar(i, mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(v))})
 }
 func (f *mffiFrame) retBool(i int, v bool) {
 	var b uint64
 	if v {
 		b = 1
 	}
-	f.rets[i] = mffiCDT{t: mffiBool, a: b}
+	f.retScalar(i, mffiCDT{t: mffiBool, a: b})
 }
 
 func (f *mffiFrame) retString(i int, s string) {
-	p, n := mffiCString(f, s)
-	f.rets[i] = mffiCDT{t: mffiStr8, a: p, b: n}
+	if err := mffiStringOut(f, s, &f.rets[i]); err != nil {
+		f.retFail(i, err)
+	}
 }
 
 // retHandle hands a Go value (a non-nil pointer, map, chan, ...) out as a new handle.
@@ -1057,17 +1280,17 @@ func (f *mffiFrame) retHandle(i int, v any) {
 
 // ret converts result i through reflection, honouring the declared type (handle or any).
 func (f *mffiFrame) ret(i int, v mffi_reflect.Value) {
-	if err := mffiToCDT(f, v, f.inst.rets[i], &f.rets[i]); err != nil {
-		f.rets[i] = mffiCDT{t: mffiNull}
-		f.retFailed = true
-		if f.err == nil {
-			f.err = &mffiTypeError{mffi_fmt.Sprintf("%s: result %d: %v", f.inst.e.name, i+1, err)}
-		}
+	if err := mffiOut(f, v, f.inst.rets[i]&^(mffiArray|mffiPacked), f.inst.dims[i], 0, &f.rets[i]); err != nil {
+		f.retFail(i, err)
 	}
 }
 
 // mffiRetNums writes a 1-D numeric array result as a packed array.
 func mffiRetNums[E mffiNumber](f *mffiFrame, i int, s []E, code uint64) {
+	if d := f.inst.rets[i]; d != mffiAny && (f.inst.dims[i] != 1 || d&^(mffiArray|mffiPacked) != code) {
+		f.ret(i, mffi_reflect.ValueOf(s)) // declared as another type: converted and checked
+		return
+	}
 	n := len(s)
 	var p unsafe.Pointer
 	if n > 0 {
@@ -1082,6 +1305,11 @@ func mffiRetNums[E mffiNumber](f *mffiFrame, i int, s []E, code uint64) {
 // Reflection-based conversion: CDT -> Go value of type t.
 
 func mffiFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
+	return mffiFromCDTd(c, t, 0)
+}
+
+// mffiFromCDTd converts c, at nesting depth depth, to Go type t.
+func mffiFromCDTd(c *mffiCDT, t mffi_reflect.Type, depth int) (mffi_reflect.Value, error) {
 	k := t.Kind()
 	if c.t == mffiNull {
 		switch k {
@@ -1161,32 +1389,35 @@ func mffiFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
 		}
 		return mffi_reflect.ValueOf(s).Convert(t), nil
 	case mffi_reflect.Slice, mffi_reflect.Array:
-		return mffiArrayFromCDT(c, t)
+		return mffiArrayFromCDT(c, t, depth)
 	case mffi_reflect.Map:
 		if c.t != mffiMap {
 			return mffi_reflect.Value{}, mffi_fmt.Errorf("expected a Go %s (an object or a handle), got %s", t, mffiCodeName(c.t, 0))
 		}
+		if depth >= mffiMaxDepth {
+			return mffi_reflect.Value{}, mffiTooDeep()
+		}
 		kv := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), int(2*c.b))
 		out := mffi_reflect.MakeMapWithSize(t, int(c.b))
 		for j := 0; j < int(c.b); j++ {
-			key, err := mffiFromCDT(&kv[2*j], t.Key())
+			key, err := mffiFromCDTd(&kv[2*j], t.Key(), depth+1)
 			if err != nil {
-				return mffi_reflect.Value{}, mffi_fmt.Errorf("key: %v", err)
+				return mffi_reflect.Value{}, mffiAt(err, "[key]")
 			}
-			val, err := mffiFromCDT(&kv[2*j+1], t.Elem())
+			val, err := mffiFromCDTd(&kv[2*j+1], t.Elem(), depth+1)
 			if err != nil {
-				return mffi_reflect.Value{}, mffi_fmt.Errorf("[%v]: %v", key, err)
+				return mffi_reflect.Value{}, mffiAt(err, mffi_fmt.Sprintf("[%v]", key))
 			}
 			out.SetMapIndex(key, val)
 		}
 		return out, nil
 	case mffi_reflect.Struct:
 		if c.t == mffiMap {
-			return mffiStructFromMap(c, t)
+			return mffiStructFromMap(c, t, depth)
 		}
 	case mffi_reflect.Pointer:
 		if c.t == mffiMap && t.Elem().Kind() == mffi_reflect.Struct {
-			v, err := mffiStructFromMap(c, t.Elem())
+			v, err := mffiStructFromMap(c, t.Elem(), depth)
 			if err != nil {
 				return mffi_reflect.Value{}, err
 			}
@@ -1200,7 +1431,7 @@ func mffiFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
 		}
 		return mffiForeignFunc(uint32(c.b), c.a, t), nil
 	case mffi_reflect.Interface:
-		v, err := mffiAnyFromCDT(c)
+		v, err := mffiAnyFromCDTd(c, depth)
 		if err != nil {
 			return mffi_reflect.Value{}, err
 		}
@@ -1219,7 +1450,10 @@ func mffiFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
 }
 
 // mffiStructFromMap fills a new struct from a JS object: keys name exported fields.
-func mffiStructFromMap(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
+func mffiStructFromMap(c *mffiCDT, t mffi_reflect.Type, depth int) (mffi_reflect.Value, error) {
+	if depth >= mffiMaxDepth {
+		return mffi_reflect.Value{}, mffiTooDeep()
+	}
 	out := mffi_reflect.New(t).Elem()
 	kv := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), int(2*c.b))
 	for j := 0; j < int(c.b); j++ {
@@ -1231,9 +1465,9 @@ func mffiStructFromMap(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, err
 		if !found || !sf.IsExported() {
 			return mffi_reflect.Value{}, mffi_fmt.Errorf("Go %s has no exported field %s", t, name)
 		}
-		v, err := mffiFromCDT(&kv[2*j+1], sf.Type)
+		v, err := mffiFromCDTd(&kv[2*j+1], sf.Type, depth+1)
 		if err != nil {
-			return mffi_reflect.Value{}, mffi_fmt.Errorf("%s.%s: %v", t, name, err)
+			return mffi_reflect.Value{}, mffiAt(err, "."+name)
 		}
 		out.FieldByIndex(sf.Index).Set(v)
 	}
@@ -1267,9 +1501,12 @@ func mffiPackedElem(code uint64) (mffi_reflect.Type, uintptr) {
 	}
 }
 
-func mffiArrayFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, error) {
+func mffiArrayFromCDT(c *mffiCDT, t mffi_reflect.Type, depth int) (mffi_reflect.Value, error) {
 	if c.t&mffiArray == 0 {
 		return mffi_reflect.Value{}, mffi_fmt.Errorf("expected an array for Go %s, got %s", t, mffiCodeName(c.t, 0))
+	}
+	if depth >= mffiMaxDepth {
+		return mffi_reflect.Value{}, mffiTooDeep()
 	}
 	n := int(c.b)
 	var out mffi_reflect.Value
@@ -1320,7 +1557,7 @@ func mffiArrayFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, erro
 			}
 			v, err := mffiFromCDT(&one, t.Elem())
 			if err != nil {
-				return mffi_reflect.Value{}, mffi_fmt.Errorf("[%d]: %v", j, err)
+				return mffi_reflect.Value{}, mffiAt(err, mffi_fmt.Sprintf("[%d]", j))
 			}
 			out.Index(j).Set(v)
 		}
@@ -1328,9 +1565,9 @@ func mffiArrayFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, erro
 	}
 	elems := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), n)
 	for j := range elems {
-		v, err := mffiFromCDT(&elems[j], t.Elem())
+		v, err := mffiFromCDTd(&elems[j], t.Elem(), depth+1)
 		if err != nil {
-			return mffi_reflect.Value{}, mffi_fmt.Errorf("[%d]: %v", j, err)
+			return mffi_reflect.Value{}, mffiAt(err, mffi_fmt.Sprintf("[%d]", j))
 		}
 		out.Index(j).Set(v)
 	}
@@ -1338,11 +1575,16 @@ func mffiArrayFromCDT(c *mffiCDT, t mffi_reflect.Type) (mffi_reflect.Value, erro
 }
 
 // mffiAnyFromCDT is the natural Go value of a CDT (for `any` parameters).
-func mffiAnyFromCDT(c *mffiCDT) (any, error) {
+func mffiAnyFromCDT(c *mffiCDT) (any, error) { return mffiAnyFromCDTd(c, 0) }
+
+func mffiAnyFromCDTd(c *mffiCDT, depth int) (any, error) {
+	if (c.t&mffiArray != 0 || c.t == mffiMap) && depth >= mffiMaxDepth {
+		return nil, mffiTooDeep()
+	}
 	if c.t&mffiArray != 0 {
 		if c.t&mffiPacked != 0 {
 			et, _ := mffiPackedElem(c.t)
-			v, err := mffiArrayFromCDT(c, mffi_reflect.SliceOf(et))
+			v, err := mffiArrayFromCDT(c, mffi_reflect.SliceOf(et), depth)
 			if err != nil {
 				return nil, err
 			}
@@ -1352,9 +1594,9 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 		out := make([]any, n)
 		elems := unsafe.Slice((*mffiCDT)(unsafe.Pointer(uintptr(c.a))), n)
 		for j := range elems {
-			v, err := mffiAnyFromCDT(&elems[j])
+			v, err := mffiAnyFromCDTd(&elems[j], depth+1)
 			if err != nil {
-				return nil, mffi_fmt.Errorf("[%d]: %v", j, err)
+				return nil, mffiAt(err, mffi_fmt.Sprintf("[%d]", j))
 			}
 			out[j] = v
 		}
@@ -1420,9 +1662,9 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 			out := make(map[string]any, int(c.b))
 			for j := 0; j < int(c.b); j++ {
 				k, _ := mffiReadString(&kv[2*j])
-				v, err := mffiAnyFromCDT(&kv[2*j+1])
+				v, err := mffiAnyFromCDTd(&kv[2*j+1], depth+1)
 				if err != nil {
-					return nil, err
+					return nil, mffiAt(err, "["+k+"]")
 				}
 				out[k] = v
 			}
@@ -1430,13 +1672,13 @@ func mffiAnyFromCDT(c *mffiCDT) (any, error) {
 		}
 		out := make(map[any]any, int(c.b))
 		for j := 0; j < int(c.b); j++ {
-			k, err := mffiAnyFromCDT(&kv[2*j])
+			k, err := mffiAnyFromCDTd(&kv[2*j], depth+1)
 			if err != nil {
-				return nil, err
+				return nil, mffiAt(err, "[key]")
 			}
-			v, err := mffiAnyFromCDT(&kv[2*j+1])
+			v, err := mffiAnyFromCDTd(&kv[2*j+1], depth+1)
 			if err != nil {
-				return nil, err
+				return nil, mffiAt(err, mffi_fmt.Sprintf("[%v]", k))
 			}
 			if k != nil && !mffi_reflect.TypeOf(k).Comparable() {
 				return nil, mffi_fmt.Errorf("a map key of Go type %T cannot be a Go map key", k)
@@ -1453,104 +1695,376 @@ var mffiAnyFuncType = mffi_reflect.TypeOf((func(...any) (any, error))(nil))
 
 // ---------------------------------------------------------------------------------------
 // Reflection-based conversion: Go value -> CDT (results: references are owned).
+//
+// A result is written as its declared type: numbers are range-checked against the declared
+// width, a value of the wrong kind is an error, `any` gives the value's natural CDT.
 
-func mffiToCDT(f *mffiFrame, v mffi_reflect.Value, decl uint64, out *mffiCDT) error {
-	if !v.IsValid() {
-		*out = mffiCDT{t: mffiNull}
-		return nil
+// mffiMaxDepth is METAFFI_MAX_DEPTH (native/metaffi.h): an array or map at this depth
+// (the value itself is at depth 0) is one level too many.
+const mffiMaxDepth = 256
+
+// mffiPathErr is a conversion failure inside a value, with the index path to it.
+type mffiPathErr struct {
+	path []string // outermost first
+	msg  string
+	deep bool // nested deeper than mffiMaxDepth
+}
+
+func (e *mffiPathErr) pathText() string {
+	p := ""
+	for i, s := range e.path {
+		if i == 4 {
+			return p + "..."
+		}
+		p += s
 	}
+	return p
+}
+
+func (e *mffiPathErr) Error() string {
+	if e.deep {
+		return mffi_fmt.Sprintf("is nested deeper than %d levels (at %s); flatten it or pass a handle", mffiMaxDepth, e.pathText())
+	}
+	if len(e.path) == 0 {
+		return e.msg
+	}
+	return e.pathText() + ": " + e.msg
+}
+
+func mffiTooDeep() error { return &mffiPathErr{deep: true} }
+
+// mffiAt puts one index step ("[3]", "[key]") in front of the path of err.
+func mffiAt(err error, step string) error {
+	if pe, ok := err.(*mffiPathErr); ok {
+		pe.path = append([]string{step}, pe.path...)
+		return pe
+	}
+	return &mffiPathErr{path: []string{step}, msg: err.Error()}
+}
+
+// mffiWhere is the message of err about a value named where ("argument 1", "result 2").
+func mffiWhere(where string, err error) string {
+	if pe, ok := err.(*mffiPathErr); ok && pe.deep {
+		return where + " " + pe.Error()
+	}
+	return where + ": " + err.Error()
+}
+
+func mffiIsDeep(err error) bool {
+	pe, ok := err.(*mffiPathErr)
+	return ok && pe.deep
+}
+
+// mffiToCDT converts v as declared type code decl (one array dimension when decl has the
+// array bit).
+func mffiToCDT(f *mffiFrame, v mffi_reflect.Value, decl uint64, out *mffiCDT) error {
+	dims := 0
+	if decl&mffiArray != 0 {
+		dims = 1
+	}
+	return mffiOut(f, v, decl&^(mffiArray|mffiPacked), dims, 0, out)
+}
+
+// mffiScalar is the natural CDT of a Go bool or number (ok false for other kinds).
+func mffiScalar(v mffi_reflect.Value) (mffiCDT, bool) {
 	switch v.Kind() {
 	case mffi_reflect.Bool:
 		var b uint64
 		if v.Bool() {
 			b = 1
 		}
-		*out = mffiCDT{t: mffiBool, a: b}
+		return mffiCDT{t: mffiBool, a: b}, true
 	case mffi_reflect.Int, mffi_reflect.Int64:
-		*out = mffiCDT{t: mffiI64, a: uint64(v.Int())}
+		return mffiCDT{t: mffiI64, a: uint64(v.Int())}, true
 	case mffi_reflect.Int32:
-		*out = mffiCDT{t: mffiI32, a: uint64(uint32(v.Int()))}
+		return mffiCDT{t: mffiI32, a: uint64(uint32(v.Int()))}, true
 	case mffi_reflect.Int16:
-		*out = mffiCDT{t: mffiI16, a: uint64(uint16(v.Int()))}
+		return mffiCDT{t: mffiI16, a: uint64(uint16(v.Int()))}, true
 	case mffi_reflect.Int8:
-		*out = mffiCDT{t: mffiI8, a: uint64(uint8(v.Int()))}
+		return mffiCDT{t: mffiI8, a: uint64(uint8(v.Int()))}, true
 	case mffi_reflect.Uint, mffi_reflect.Uint64, mffi_reflect.Uintptr:
-		*out = mffiCDT{t: mffiU64, a: v.Uint()}
+		return mffiCDT{t: mffiU64, a: v.Uint()}, true
 	case mffi_reflect.Uint32:
-		*out = mffiCDT{t: mffiU32, a: v.Uint()}
+		return mffiCDT{t: mffiU32, a: v.Uint()}, true
 	case mffi_reflect.Uint16:
-		*out = mffiCDT{t: mffiU16, a: v.Uint()}
+		return mffiCDT{t: mffiU16, a: v.Uint()}, true
 	case mffi_reflect.Uint8:
-		*out = mffiCDT{t: mffiU8, a: v.Uint()}
+		return mffiCDT{t: mffiU8, a: v.Uint()}, true
 	case mffi_reflect.Float64:
-		*out = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v.Float())}
+		return mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v.Float())}, true
 	case mffi_reflect.Float32:
-		*out = mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(float32(v.Float())))}
-	case mffi_reflect.String:
-		p, n := mffiCString(f, v.String())
-		*out = mffiCDT{t: mffiStr8, a: p, b: n}
-	case mffi_reflect.Slice, mffi_reflect.Array:
-		if decl&^(mffiArray|mffiPacked) == mffiHandle && decl&mffiArray == 0 {
+		return mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(float32(v.Float())))}, true
+	}
+	return mffiCDT{}, false
+}
+
+// mffiValueText shows a scalar CDT in a message.
+func mffiValueText(c mffiCDT) string {
+	switch c.t {
+	case mffiBool:
+		return mffi_fmt.Sprint(c.a != 0)
+	case mffiF64:
+		return mffi_fmt.Sprint(mffi_math.Float64frombits(c.a))
+	case mffiF32:
+		return mffi_fmt.Sprint(mffi_math.Float32frombits(uint32(c.a)))
+	}
+	if s, u, unsigned, ok := mffiReadInt(&c); ok {
+		if unsigned {
+			return mffi_fmt.Sprint(u)
+		}
+		return mffi_fmt.Sprint(s)
+	}
+	return mffiCodeName(c.t, 0)
+}
+
+// mffiIntRange is the range of a declared integer type (ok false for other codes).
+func mffiIntRange(code uint64) (min int64, max uint64, ok bool) {
+	switch code {
+	case mffiI8:
+		return mffi_math.MinInt8, mffi_math.MaxInt8, true
+	case mffiI16:
+		return mffi_math.MinInt16, mffi_math.MaxInt16, true
+	case mffiI32:
+		return mffi_math.MinInt32, mffi_math.MaxInt32, true
+	case mffiI64:
+		return mffi_math.MinInt64, mffi_math.MaxInt64, true
+	case mffiU8, mffiChar8:
+		return 0, mffi_math.MaxUint8, true
+	case mffiU16, mffiChar16:
+		return 0, mffi_math.MaxUint16, true
+	case mffiU32:
+		return 0, mffi_math.MaxUint32, true
+	case mffiChar32:
+		return 0, 0x10FFFF, true
+	case mffiU64, mffiSize:
+		return 0, mffi_math.MaxUint64, true
+	}
+	return 0, 0, false
+}
+
+// mffiCoerce turns the natural CDT c of a Go bool or number into declared scalar type
+// code; the message says why it cannot (empty: it can).
+func mffiCoerce(c mffiCDT, code uint64) (mffiCDT, string) {
+	if c.t == code || code == mffiAny || code == mffiNull {
+		return c, ""
+	}
+	isInt := c.t != mffiBool && c.t != mffiF64 && c.t != mffiF32
+	switch code {
+	case mffiBool:
+		if isInt {
+			if s, u, unsigned, _ := mffiReadInt(&c); (unsigned && u <= 1) || (!unsigned && (s == 0 || s == 1)) {
+				return mffiCDT{t: mffiBool, a: uint64(s) | u}, ""
+			}
+		}
+		return c, mffi_fmt.Sprintf("%s does not fit the declared bool (only true, false, 0 and 1 do)", mffiValueText(c))
+	case mffiF64, mffiF32:
+		d, ok := mffiReadFloat(&c)
+		if !ok || c.t == mffiBool {
+			return c, mffi_fmt.Sprintf("%s is not a number (declared %s)", mffiValueText(c), mffiCodeName(code, 0))
+		}
+		if code == mffiF64 {
+			return mffiCDT{t: mffiF64, a: mffi_math.Float64bits(d)}, ""
+		}
+		f32 := float32(d)
+		if mffi_math.IsInf(float64(f32), 0) && !mffi_math.IsInf(d, 0) {
+			return c, mffi_fmt.Sprintf("%s is out of the range of the declared float32", mffiValueText(c))
+		}
+		return mffiCDT{t: mffiF32, a: uint64(mffi_math.Float32bits(f32))}, ""
+	}
+	min, max, ok := mffiIntRange(code)
+	if !ok || c.t == mffiBool {
+		return c, mffi_fmt.Sprintf("%s does not fit the declared %s", mffiValueText(c), mffiCodeName(code, 0))
+	}
+	if !isInt {
+		d, _ := mffiReadFloat(&c)
+		if d != mffi_math.Trunc(d) || mffi_math.IsInf(d, 0) {
+			return c, mffi_fmt.Sprintf("%s is not an integer (declared %s)", mffiValueText(c), mffiCodeName(code, 0))
+		}
+		if d < float64(min) || d >= 18446744073709551616.0 || (d >= 0 && uint64(d) > max) {
+			return c, mffi_fmt.Sprintf("%s is out of the range of the declared %s", mffiValueText(c), mffiCodeName(code, 0))
+		}
+		if d < 0 {
+			return mffiCDT{t: code, a: uint64(int64(d))}, ""
+		}
+		return mffiCDT{t: code, a: uint64(d)}, ""
+	}
+	s, u, unsigned, _ := mffiReadInt(&c)
+	if unsigned {
+		if u > max {
+			return c, mffi_fmt.Sprintf("%d is out of the range of the declared %s", u, mffiCodeName(code, 0))
+		}
+		return mffiCDT{t: code, a: u}, ""
+	}
+	if s < min || (s > 0 && uint64(s) > max) {
+		return c, mffi_fmt.Sprintf("%d is out of the range of the declared %s", s, mffiCodeName(code, 0))
+	}
+	return mffiCDT{t: code, a: uint64(s)}, ""
+}
+
+// mffiBadUTF8 is the byte offset of the first invalid UTF-8 in s, or -1.
+func mffiBadUTF8(s string) int {
+	if mffi_utf8.ValidString(s) {
+		return -1
+	}
+	for i := 0; i < len(s); {
+		r, n := mffi_utf8.DecodeRuneInString(s[i:])
+		if r == mffi_utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// mffiStringOut writes a Go string as a string8 CDT; it must be valid UTF-8 (text in every
+// other runtime is Unicode, and nothing is replaced silently).
+func mffiStringOut(f *mffiFrame, s string, out *mffiCDT) error {
+	if at := mffiBadUTF8(s); at >= 0 {
+		return mffi_fmt.Errorf("the Go string is not valid UTF-8 (at byte offset %d), so it cannot be text in another runtime; return it as []byte, or as valid UTF-8", at)
+	}
+	p, n := mffiCString(f, s)
+	*out = mffiCDT{t: mffiStr8, a: p, b: n}
+	return nil
+}
+
+func mffiIsNil(v mffi_reflect.Value) bool {
+	switch v.Kind() {
+	case mffi_reflect.Pointer, mffi_reflect.Map, mffi_reflect.Chan, mffi_reflect.Func, mffi_reflect.Slice, mffi_reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
+// mffiOut converts Go value v to a CDT of declared type base with dims array dimensions
+// (base any: the value's natural CDT), at nesting depth depth.
+func mffiOut(f *mffiFrame, v mffi_reflect.Value, base uint64, dims, depth int, out *mffiCDT) error {
+	*out = mffiCDT{t: mffiNull}
+	if !v.IsValid() {
+		return nil
+	}
+	k := v.Kind()
+	if k == mffi_reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		return mffiOut(f, v.Elem(), base, dims, depth, out)
+	}
+	if base == mffiAny || base == mffiNull {
+		return mffiNatural(f, v, depth, out)
+	}
+	if dims > 0 {
+		if k == mffi_reflect.Slice || k == mffi_reflect.Array {
+			return mffiArrayOut(f, v, base, dims, depth, out)
+		}
+		if mffiIsNil(v) {
+			return nil
+		}
+		if base == mffiHandle {
 			return mffiHandleOut(v, out)
 		}
-		return mffiArrayToCDT(f, v, decl, out)
+		return mffi_fmt.Errorf("expected an array for the declared %s, got Go %s", mffiCodeName(base, dims), v.Type())
+	}
+	switch base {
+	case mffiHandle:
+		if mffiIsNil(v) {
+			return nil
+		}
+		switch k {
+		case mffi_reflect.Func:
+			*out = mffiCDT{t: mffiCallable, a: mffiNewHandle(v.Interface()), b: uint64(mffiRtGo)}
+			return nil
+		case mffi_reflect.Pointer:
+			if fo, ok := v.Interface().(*MetaFFIForeignObject); ok {
+				C.mffi_retain(mffiCore, C.uint32_t(fo.runtime), C.uint64_t(fo.val))
+				*out = mffiCDT{t: mffiHandle, a: fo.val, b: uint64(fo.runtime)}
+				return nil
+			}
+		}
+		return mffiHandleOut(v, out)
+	case mffiCallable:
+		if k == mffi_reflect.Func {
+			if !v.IsNil() {
+				*out = mffiCDT{t: mffiCallable, a: mffiNewHandle(v.Interface()), b: uint64(mffiRtGo)}
+			}
+			return nil
+		}
+	case mffiMap:
+		if k == mffi_reflect.Map {
+			if v.IsNil() {
+				return nil
+			}
+			return mffiMapOut(f, v, depth, out)
+		}
+	case mffiStr8, mffiStr16, mffiStr32:
+		if k == mffi_reflect.String {
+			return mffiStringOut(f, v.String(), out)
+		}
+	default:
+		if c, ok := mffiScalar(v); ok {
+			r, msg := mffiCoerce(c, base)
+			if msg != "" {
+				return mffi_errors.New(msg)
+			}
+			*out = r
+			return nil
+		}
+	}
+	if k == mffi_reflect.String {
+		return mffi_fmt.Errorf("the declared %s cannot hold the Go string %q", mffiCodeName(base, 0), mffiShort(v.String()))
+	}
+	if c, ok := mffiScalar(v); ok {
+		return mffi_fmt.Errorf("the declared %s cannot hold the Go %s %s", mffiCodeName(base, 0), v.Type(), mffiValueText(c))
+	}
+	return mffi_fmt.Errorf("the declared %s cannot hold a Go %s", mffiCodeName(base, 0), v.Type())
+}
+
+func mffiShort(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// mffiNatural is the CDT of a Go value returned as `any`.
+func mffiNatural(f *mffiFrame, v mffi_reflect.Value, depth int, out *mffiCDT) error {
+	if c, ok := mffiScalar(v); ok {
+		*out = c
+		return nil
+	}
+	switch v.Kind() {
+	case mffi_reflect.String:
+		return mffiStringOut(f, v.String(), out)
+	case mffi_reflect.Slice, mffi_reflect.Array:
+		return mffiArrayOut(f, v, mffiAny, 1, depth, out)
 	case mffi_reflect.Map:
 		if v.IsNil() {
-			*out = mffiCDT{t: mffiNull}
 			return nil
 		}
-		if decl&^(mffiArray|mffiPacked) != mffiAny {
-			return mffiHandleOut(v, out)
-		}
-		n := v.Len()
-		kv := unsafe.Slice((*mffiCDT)(f.alloc(uintptr(2*n+1)*unsafe.Sizeof(mffiCDT{}))), 2*n)
-		it := v.MapRange()
-		j := 0
-		for it.Next() {
-			if err := mffiToCDT(f, it.Key(), mffiAny, &kv[2*j]); err != nil {
-				mffiReleaseResults(kv[:2*j])
-				return err
-			}
-			if err := mffiToCDT(f, it.Value(), mffiAny, &kv[2*j+1]); err != nil {
-				mffiReleaseResults(kv[:2*j+1])
-				return err
-			}
-			j++
-		}
-		*out = mffiCDT{t: mffiMap, a: uint64(uintptr(unsafe.Pointer(&kv[0]))), b: uint64(n)}
-	case mffi_reflect.Interface:
-		if v.IsNil() {
-			*out = mffiCDT{t: mffiNull}
-			return nil
-		}
-		return mffiToCDT(f, v.Elem(), decl, out)
-	case mffi_reflect.Func:
-		if v.IsNil() {
-			*out = mffiCDT{t: mffiNull}
-			return nil
-		}
-		fn := v.Interface()
-		*out = mffiCDT{t: mffiCallable, a: mffiNewHandle(fn), b: uint64(mffiRtGo)}
-	case mffi_reflect.Pointer:
-		if v.IsNil() {
-			*out = mffiCDT{t: mffiNull}
-			return nil
-		}
-		if fo, ok := v.Interface().(*MetaFFIForeignObject); ok {
-			C.mffi_retain(mffiCore, C.uint32_t(fo.runtime), C.uint64_t(fo.val))
-			*out = mffiCDT{t: mffiHandle, a: fo.val, b: uint64(fo.runtime)}
-			return nil
-		}
-		return mffiHandleOut(v, out)
-	case mffi_reflect.Chan:
-		if v.IsNil() {
-			*out = mffiCDT{t: mffiNull}
-			return nil
-		}
-		return mffiHandleOut(v, out)
-	default:
-		return mffiHandleOut(v, out)
+		return mffiMapOut(f, v, depth, out)
 	}
+	return mffiOut(f, v, mffiHandle, 0, depth, out)
+}
+
+func mffiMapOut(f *mffiFrame, v mffi_reflect.Value, depth int, out *mffiCDT) error {
+	if depth >= mffiMaxDepth {
+		return mffiTooDeep()
+	}
+	n := v.Len()
+	kv := unsafe.Slice((*mffiCDT)(f.alloc(uintptr(2*n+1)*unsafe.Sizeof(mffiCDT{}))), 2*n)
+	it := v.MapRange()
+	j := 0
+	for it.Next() {
+		if err := mffiOut(f, it.Key(), mffiAny, 0, depth+1, &kv[2*j]); err != nil {
+			mffiReleaseResults(kv[:2*j])
+			return mffiAt(err, "[key]")
+		}
+		if err := mffiOut(f, it.Value(), mffiAny, 0, depth+1, &kv[2*j+1]); err != nil {
+			mffiReleaseResults(kv[:2*j+1])
+			return mffiAt(err, mffi_fmt.Sprintf("[%v]", it.Key()))
+		}
+		j++
+	}
+	*out = mffiCDT{t: mffiMap, a: uint64(uintptr(unsafe.Pointer(&kv[0]))), b: uint64(n)}
 	return nil
 }
 
@@ -1613,58 +2127,69 @@ func mffiElemCode(t mffi_reflect.Type) uint64 {
 	return mffiHandle
 }
 
-func mffiArrayToCDT(f *mffiFrame, v mffi_reflect.Value, decl uint64, out *mffiCDT) error {
+// mffiPackable: a declared element type written as a packed array.
+func mffiPackable(code uint64) bool {
+	switch code {
+	case mffiF64, mffiF32, mffiI8, mffiI16, mffiI32, mffiI64, mffiU8, mffiU16, mffiU32, mffiU64, mffiBool:
+		return true
+	}
+	return false
+}
+
+func mffiArrayOut(f *mffiFrame, v mffi_reflect.Value, base uint64, dims, depth int, out *mffiCDT) error {
+	if depth >= mffiMaxDepth {
+		return mffiTooDeep()
+	}
 	n := v.Len()
 	et := v.Type().Elem()
-	elemDecl := decl
-	if decl&mffiArray == 0 {
-		elemDecl = mffiAny
+	natural := mffiPackedCode(et.Kind())
+	target := natural
+	if base != mffiAny && dims == 1 && mffiPackable(base) {
+		target = base
+	} else if base != mffiAny {
+		target = 0
 	}
-	if code := mffiPackedCode(et.Kind()); code != 0 {
-		w := et.Size()
+	if natural != 0 && target != 0 {
+		_, w := mffiPackedElem(target)
 		var p unsafe.Pointer
 		if n > 0 {
 			p = f.alloc(uintptr(n) * w)
-			if v.Kind() == mffi_reflect.Slice {
+			if target == natural && v.Kind() == mffi_reflect.Slice && et.Size() == w {
 				copy(unsafe.Slice((*byte)(p), uintptr(n)*w), unsafe.Slice((*byte)(v.Index(0).Addr().UnsafePointer()), uintptr(n)*w))
 			} else {
 				for j := 0; j < n; j++ {
-					e := v.Index(j)
+					c, _ := mffiScalar(v.Index(j))
+					r, msg := mffiCoerce(c, target)
+					if msg != "" {
+						return mffiAt(mffi_errors.New(msg), mffi_fmt.Sprintf("[%d]", j))
+					}
 					dst := unsafe.Add(p, uintptr(j)*w)
-					switch {
-					case e.Kind() == mffi_reflect.Bool:
-						if e.Bool() {
-							*(*uint8)(dst) = 1
-						} else {
-							*(*uint8)(dst) = 0
-						}
-					case e.CanInt():
-						mffiStoreInt(dst, w, uint64(e.Int()))
-					case e.CanUint():
-						mffiStoreInt(dst, w, e.Uint())
-					case w == 8:
-						*(*float64)(dst) = e.Float()
+					switch target {
+					case mffiF32:
+						*(*uint32)(dst) = uint32(r.a)
+					case mffiBool:
+						*(*uint8)(dst) = uint8(r.a)
 					default:
-						*(*float32)(dst) = float32(e.Float())
+						mffiStoreInt(dst, w, r.a)
 					}
 				}
 			}
 		}
-		*out = mffiCDT{t: code | mffiArray | mffiPacked, a: uint64(uintptr(p)), b: uint64(n)}
+		*out = mffiCDT{t: target | mffiArray | mffiPacked, a: uint64(uintptr(p)), b: uint64(n)}
 		return nil
+	}
+	subBase, subDims, code := base, dims-1, base|mffiArray
+	if base == mffiAny {
+		subDims, code = 0, mffiElemCode(et)|mffiArray
 	}
 	elems := unsafe.Slice((*mffiCDT)(f.alloc(uintptr(n+1)*unsafe.Sizeof(mffiCDT{}))), n+1)[:n]
 	for j := 0; j < n; j++ {
-		sub := elemDecl
-		if sub&mffiArray != 0 && et.Kind() != mffi_reflect.Slice && et.Kind() != mffi_reflect.Array {
-			sub &^= mffiArray | mffiPacked
-		}
-		if err := mffiToCDT(f, v.Index(j), sub, &elems[j]); err != nil {
+		if err := mffiOut(f, v.Index(j), subBase, subDims, depth+1, &elems[j]); err != nil {
 			mffiReleaseResults(elems[:j])
-			return mffi_fmt.Errorf("[%d]: %v", j, err)
+			return mffiAt(err, mffi_fmt.Sprintf("[%d]", j))
 		}
 	}
-	*out = mffiCDT{t: mffiElemCode(et) | mffiArray, a: uint64(uintptr(unsafe.Pointer(unsafe.SliceData(elems)))), b: uint64(n)}
+	*out = mffiCDT{t: code, a: uint64(uintptr(mffiCDTs(elems))), b: uint64(n)}
 	return nil
 }
 
@@ -1772,7 +2297,7 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_
 	made := 0
 	for j, a := range args {
 		if err := mffiToCDT(nil, a, mffiAny, &ps[j]); err != nil {
-			convErr = mffi_fmt.Errorf("argument %d: %v", j+1, err)
+			convErr = mffi_errors.New(mffiWhere(mffi_fmt.Sprintf("argument %d", j+1), err))
 			break
 		}
 		made++
@@ -1782,7 +2307,7 @@ func mffiCallForeign(fo *MetaFFIForeignObject, t mffi_reflect.Type, args []mffi_
 	var cerr mffiErr
 	rc := C.int(-1)
 	if convErr == nil {
-		rc = C.mffi_call(mffiCore, C.uint32_t(fo.runtime), C.uint64_t(fo.val), (*C.cdt)(unsafe.Pointer(unsafe.SliceData(ps))), C.size_t(n), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
+		rc = C.mffi_call(mffiCore, C.uint32_t(fo.runtime), C.uint64_t(fo.val), (*C.cdt)(mffiCDTs(ps)), C.size_t(n), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
 	}
 	// The callee only borrowed the arguments: drop the handles made for them.
 	mffiReleaseResults(ps[:made])
@@ -1906,11 +2431,12 @@ func (c *mffiCB) putFloat(i int, v float64) {
 	c.ps[i] = mffiCDT{t: mffiF64, a: mffi_math.Float64bits(v)}
 }
 func (c *mffiCB) putString(i int, v string) {
-	if !c.marked {
+	if !c.marked || c.err != nil {
 		return
 	}
-	p, n := mffiCString(nil, v)
-	c.ps[i] = mffiCDT{t: mffiStr8, a: p, b: n}
+	if err := mffiStringOut(nil, v, &c.ps[i]); err != nil {
+		c.err = &mffiTypeError{mffiWhere(mffi_fmt.Sprintf("argument %d", i+1), err)}
+	}
 }
 
 // call runs the foreign function and checks that `want` results came back.
@@ -1921,7 +2447,7 @@ func (c *mffiCB) call(want int) {
 	var rets *C.cdt
 	var nr C.size_t
 	var cerr mffiErr
-	rc := C.mffi_call(mffiCore, C.uint32_t(c.fo.runtime), C.uint64_t(c.fo.val), (*C.cdt)(unsafe.Pointer(unsafe.SliceData(c.ps))), C.size_t(len(c.ps)), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
+	rc := C.mffi_call(mffiCore, C.uint32_t(c.fo.runtime), C.uint64_t(c.fo.val), (*C.cdt)(mffiCDTs(c.ps)), C.size_t(len(c.ps)), &rets, &nr, (*C.metaffi_error)(unsafe.Pointer(&cerr)))
 	mffi_runtime.KeepAlive(c.fo)
 	if rc != 0 {
 		fe := &MetaFFIError{hostError: cerr.host}

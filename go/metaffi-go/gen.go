@@ -152,7 +152,9 @@ func (g *gen) argExpr(i int, t types.Type) string {
 func (g *gen) retStmt(i int, t types.Type, x string) string {
 	if b, ok := basicOf(t); ok {
 		if bt, ok := basicTypes[b.Kind()]; ok {
-			return fmt.Sprintf("f.%s(%d, %s(%s))", bt.ret, i, bt.goType, x)
+			// declared handle: the Go value itself (a named type such as `type Color int`
+			// comes back as the same Color when the handle is passed back)
+			return fmt.Sprintf("if v := %s; f.declHandle(%d) { f.retHandle(%d, &v) } else { f.%s(%d, %s(v)) }", x, i, i, bt.ret, i, bt.goType)
 		}
 	}
 	if s, ok := t.Underlying().(*types.Slice); ok {
@@ -497,9 +499,13 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error 
 	if err := os.MkdirAll(buildDir, 0o755); err != nil {
 		return err
 	}
+	// The build module speaks the Go version the user's module declares (so package main
+	// files keep their meaning), but at least go 1.18: the guest runtime uses generics.
 	goVersion := p.GoVersion
 	if goVersion == "" {
 		goVersion = "1.21"
+	} else if goVersionLess(goVersion, "1.18") {
+		goVersion = "1.18"
 	}
 	mod := fmt.Sprintf("module metaffi_guest\n\ngo %s\n", goVersion)
 	if p.ModRoot != "" {
@@ -552,4 +558,36 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error 
 		return werr
 	}
 	return err
+}
+
+// goVersionLess compares Go versions of a go directive ("1.18", "1.21.3").
+func goVersionLess(a, b string) bool {
+	num := func(s string) []int {
+		var out []int
+		for _, part := range strings.Split(s, ".") {
+			n := 0
+			for _, c := range part {
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	x, y := num(a), num(b)
+	for i := 0; i < len(x) || i < len(y); i++ {
+		var u, v int
+		if i < len(x) {
+			u = x[i]
+		}
+		if i < len(y) {
+			v = y[i]
+		}
+		if u != v {
+			return u < v
+		}
+	}
+	return false
 }

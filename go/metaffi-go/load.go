@@ -188,12 +188,36 @@ func (p *Pkg) typeCheck() error {
 	} else if path == "" {
 		path = "metaffi_guest/userpkg" // where the build puts a package that has no module
 	}
-	pkg, _ := conf.Check(path, p.Fset, p.AST, nil)
+	files := p.AST
+	if p.Main {
+		// The guest runtime, compiled into the same package main, offers these to the
+		// package's code; they are declared here for the type check only.
+		stub, err := parser.ParseFile(p.Fset, runtimeStubFile, runtimeStub, 0)
+		if err != nil {
+			return err
+		}
+		files = append(append([]*ast.File{}, files...), stub)
+	}
+	pkg, _ := conf.Check(path, p.Fset, files, nil)
 	if len(errs) > 0 {
 		return fmt.Errorf("%s does not compile:\n  %s", p.Source, strings.Join(errs, "\n  "))
 	}
 	p.Types = pkg
 	return nil
+}
+
+// runtimeStub declares what the guest runtime (go/guest/metaffi_runtime.go) offers the Go
+// code of a package main guest.
+const runtimeStubFile = "metaffi_runtime_offers.go"
+const runtimeStub = `package main
+
+func MetaFFIGo(fn func()) {}
+func MetaFFIRecover()     {}
+`
+
+// fromRuntime: obj is declared by the guest runtime, not by the user's package.
+func (p *Pkg) fromRuntime(obj types.Object) bool {
+	return p.Main && p.Fset.Position(obj.Pos()).Filename == runtimeStubFile
 }
 
 // collectDocs maps declaration positions to their doc comments.

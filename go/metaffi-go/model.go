@@ -196,7 +196,7 @@ func buildModel(p *Pkg) *Model {
 	sort.Strings(names)
 	for _, name := range names {
 		obj := scope.Lookup(name)
-		if !obj.Exported() {
+		if !obj.Exported() || p.fromRuntime(obj) {
 			continue
 		}
 		switch o := obj.(type) {

@@ -19,6 +19,9 @@ export function goPlugin(): string {
 
 /** A Go guest library path: as given, or with `.so` added. */
 export function goGuestPath(path: string): string {
+  if (path.includes('\0')) {
+    throw new TypeError(`go runtime: the module path ${JSON.stringify(path)} contains a NUL character; a file path cannot hold one`);
+  }
   const full = resolve(path);
   for (const candidate of [full, `${full}.so`]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
@@ -43,6 +46,12 @@ export const go: RuntimeAdapter = {
     core.loadPlugin(this.id, goPlugin(), '');
   },
   entityName(items: PathItem[]): string {
+    // Names reach the Go guest as C strings: a NUL would cut them short.
+    for (const [key, value] of items) {
+      if (key.includes('\0') || (value ?? '').includes('\0')) {
+        throw new TypeError(`go runtime: the entity path item ${JSON.stringify(value === null ? key : `${key}=${value}`)} contains a NUL character; Go names cannot hold one`);
+      }
+    }
     return pathValue(items, 'callable') ?? pathValue(items, 'global') ?? pathValue(items, 'field') ?? '?';
   },
   modulePath(path: string): string {
