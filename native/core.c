@@ -1591,7 +1591,8 @@ static napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags
 	case MT_CHAR16:
 	case MT_CHAR32: {
 		char16_t u[2];
-		if (v->v.ch > 0x10FFFF || (v->v.ch >= 0xD800 && v->v.ch <= 0xDFFF && t != MT_CHAR16)) {
+		if (v->v.ch > 0x10FFFF || (v->v.ch >= 0xD800 && v->v.ch <= 0xDFFF && t != MT_CHAR16) ||
+		    (t == MT_CHAR8 && v->v.ch > 0x7F) || (t == MT_CHAR16 && v->v.ch > 0xFFFF)) {
 			throw_simple(env, "a foreign runtime returned an invalid %s code point 0x%X",
 			             metaffi_type_name(t), (unsigned)v->v.ch);
 			return napi_pending_exception;
@@ -2310,6 +2311,56 @@ static void type_list_text(const metaffi_type_info *t, size_t n, char *out, size
 /* `asked`: how many arguments to fetch at first. V8 writes every slot asked for (undefined
  * past the real count), so the entity's function asks for its declared count (see
  * entity_callback); argc still reports the real count. */
+/* Whether a plugin's result is of the kind its declared type promises. Plugins convert to
+ * the declared type themselves; this one check in the core makes sure that whatever a
+ * plugin does, a JS caller never receives a value of another kind than declared. */
+static int value_fits(uint64_t d, int dims, const cdt *v)
+{
+	uint64_t t = v->type;
+	if (dims > 0) {
+		if (t == MT_NULL) return 1;
+		if (!(t & MT_ARRAY)) return 0;
+		if (t & MT_PACKED) return dims == 1 && (d == MT_ANY || d == MT_HANDLE || MT_ELEMENT(t) == d);
+		for (size_t i = 0; i < v->v.arr.len; i++)
+			if (!value_fits(d, dims - 1, &v->v.arr.elems[i])) return 0;
+		return 1;
+	}
+	switch (d) {
+	case MT_ANY:
+	case MT_HANDLE: return 1;
+	case MT_NULL: return t == MT_NULL;
+	case MT_CALLABLE: return t == MT_CALLABLE || t == MT_NULL;
+	case MT_MAP: return t == MT_MAP || t == MT_NULL;
+	case MT_STRING8:
+	case MT_STRING16:
+	case MT_STRING32: return t == MT_STRING8 || t == MT_STRING16 || t == MT_STRING32 || t == MT_NULL;
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32: return t == MT_CHAR8 || t == MT_CHAR16 || t == MT_CHAR32;
+	default: return t == d; /* numbers and bool: exactly the declared type */
+	}
+}
+
+static int result_fits(const metaffi_type_info *ti, const cdt *v)
+{
+	int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
+	return value_fits(MT_ELEMENT(ti->type), dims, v);
+}
+
+static int check_results(napi_env env, const entity *e, const cdt *rets)
+{
+	for (size_t i = 0; i < e->nr; i++) {
+		if (result_fits(&e->rets[i], &rets[i])) continue;
+		throw_simple(env, "%s: the %s runtime returned %s%s where %s is declared (return value %zu)", e->name,
+		             e->plugin->name, rets[i].type & MT_ARRAY ? "an array of " : "",
+		             metaffi_type_name(MT_ELEMENT(rets[i].type)), metaffi_type_name(MT_ELEMENT(e->rets[i].type)),
+		             i + 1);
+		for (size_t j = 0; j < e->nr; j++) cdt_release_refs(&rets[j]);
+		return -1;
+	}
+	return 0;
+}
+
 static napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 {
 	napi_value inline_argv[INLINE_ARGS];
@@ -2383,6 +2434,8 @@ static napi_value entity_call(napi_env env, napi_callback_info info, size_t aske
 	napi_value result = NULL;
 	if (rc) {
 		throw_metaffi_error(env, e->plugin->name, &err, NULL);
+	} else if (check_results(env, e, cd + e->np)) {
+		result = NULL;
 	} else if (e->nr == 0) {
 		napi_get_undefined(env, &result);
 	} else if (e->nr == 1) {

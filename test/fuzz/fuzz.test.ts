@@ -25,8 +25,6 @@ const seeds = process.env.METAFFI_FUZZ_SEED ? [Number(process.env.METAFFI_FUZZ_S
  * says what fails). METAFFI_FUZZ_ALL=1 runs without them.
  */
 const knownOpen: string[] = process.env.METAFFI_FUZZ_ALL ? [] : [
-  // go: declared types other than the function's own are not enforced yet (decision 2)
-  'go:mode:random', 'go:mode:returns',
 ];
 
 /** The Go guest of test/fuzz/go/echo, built once per change of its source or the compiler. */
