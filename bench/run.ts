@@ -20,6 +20,7 @@ import { FULL, QUICK, summarize } from './harness.js';
 import { IMPLS } from './impls/index.js';
 import { formatNs, toMarkdown, toText, type Report } from './report.js';
 import { setUp } from './setup.js';
+import { defaultChartsDir, writeCharts } from './charts.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -34,6 +35,8 @@ const HELP = `Usage: npm run bench -- [options]
   --round-ms N      length of a round in ms (default 100; quick 25)
   --json FILE       write the results as JSON (default: bench/build/report.json)
   --md FILE         write the table as Markdown (default: bench/build/report.md)
+  --charts DIR      write one SVG chart per runtime there (default: bench/build/charts);
+                    redo them from a saved JSON: node .build/bench/charts.js FILE [DIR]
   --no-install      do not install the peers into bench/node_modules when missing
   --help            this text
 `;
@@ -47,6 +50,7 @@ interface Args {
   roundMs?: number;
   json: string;
   md: string;
+  charts: string;
   install: boolean;
 }
 
@@ -64,7 +68,7 @@ function count(v: string | undefined, flag: string): number {
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     runtimes: new Set(RUNTIMES), impls: null, scenarios: null, quick: false,
-    json: join(benchBuild, 'report.json'), md: join(benchBuild, 'report.md'), install: true,
+    json: join(benchBuild, 'report.json'), md: join(benchBuild, 'report.md'), charts: defaultChartsDir, install: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
@@ -94,6 +98,7 @@ function parseArgs(argv: string[]): Args {
       case '--no-install': a.install = false; break;
       case '--json': a.json = list(argv[++i], f)[0]!; break;
       case '--md': a.md = list(argv[++i], f)[0]!; break;
+      case '--charts': a.charts = list(argv[++i], f)[0]!; break;
       case '--help': case '-h': process.stdout.write(HELP); process.exit(0); break;
       default: throw new Error(`unknown option '${f}' (see --help)`);
     }
@@ -291,7 +296,8 @@ async function main(): Promise<void> {
   writeFileSync(args.json, JSON.stringify({ ...report, setup }, null, 1));
   mkdirSync(dirname(args.md), { recursive: true });
   writeFileSync(args.md, toMarkdown(report));
-  log(`wrote ${args.json} and ${args.md}; each process's log is in ${runDir}`);
+  writeCharts(report, args.charts);
+  log(`wrote ${args.json}, ${args.md} and charts in ${args.charts}; each process's log is in ${runDir}`);
 }
 
 main().catch((e) => {
