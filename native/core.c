@@ -7,7 +7,14 @@
  * threads (core_call, core_retain, core_release); such work is handed to the JS thread
  * through a thread-safe function.
  */
-#define NAPI_VERSION 8
+/* Experimental Node-API: finalizers run during garbage collection instead of waiting for
+ * the event loop to turn, so handles and host records dropped inside a long synchronous
+ * loop free their native memory as they are collected. Every finalizer here is GC-safe: it
+ * frees C memory, deletes references and queues foreign releases, nothing more. The
+ * opt-out keeps the plain napi_env in finalizer signatures. */
+#define NAPI_EXPERIMENTAL
+#define NAPI_VERSION 2147483647 /* NAPI_VERSION_EXPERIMENTAL */
+#define NODE_API_EXPERIMENTAL_BASIC_ENV_OPT_OUT
 #include <node_api.h>
 
 #include <dlfcn.h>
