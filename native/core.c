@@ -1761,6 +1761,18 @@ static void clear_host_errors(napi_env env)
 /* Record a JS exception from a callback and describe it for the foreign runtime. */
 static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, metaffi_error *err)
 {
+	/* A MetaFFIError with a cause is a JS exception that already went through a foreign
+	 * runtime (nested callbacks): pass on the original, so the JS caller at the top gets one
+	 * MetaFFIError whose cause is the exception that was thrown, not a chain of wrappers
+	 * that repeat each other's messages. */
+	napi_value ctor, cause;
+	bool is_ours = false;
+	napi_valuetype ct;
+	if (g_error_ctor && napi_get_reference_value(env, g_error_ctor, &ctor) == napi_ok &&
+	    napi_instanceof(env, exc, ctor, &is_ours) == napi_ok && is_ours &&
+	    napi_get_named_property(env, exc, "cause", &cause) == napi_ok &&
+	    napi_typeof(env, cause, &ct) == napi_ok && ct != napi_undefined)
+		exc = cause;
 	uint64_t id = ++g_host_error_seq;
 	napi_ref *slot = &g_host_errors[id % HOST_ERROR_SLOTS];
 	if (*slot) napi_delete_reference(env, *slot);
