@@ -19,6 +19,7 @@ import type { FromChild, ToChild } from './child.js';
 import { FULL, QUICK, summarize } from './harness.js';
 import { IMPLS } from './impls/index.js';
 import { formatNs, toMarkdown, toText, type Report } from './report.js';
+import { runMemory } from './memory.js';
 import { setUp } from './setup.js';
 import { defaultChartsDir, writeCharts } from './charts.js';
 
@@ -38,6 +39,7 @@ const HELP = `Usage: npm run bench -- [options]
   --charts DIR      write one SVG chart per runtime there (default: bench/build/charts);
                     redo them from a saved JSON: node .build/bench/charts.js FILE [DIR]
   --no-install      do not install the peers into bench/node_modules when missing
+  --memory          only the memory group: RSS growth of 1M calls per kind and runtime
   --help            this text
 `;
 
@@ -52,6 +54,7 @@ interface Args {
   md: string;
   charts: string;
   install: boolean;
+  memory: boolean;
 }
 
 function list(v: string | undefined, flag: string): string[] {
@@ -68,7 +71,7 @@ function count(v: string | undefined, flag: string): number {
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     runtimes: new Set(RUNTIMES), impls: null, scenarios: null, quick: false,
-    json: join(benchBuild, 'report.json'), md: join(benchBuild, 'report.md'), charts: defaultChartsDir, install: true,
+    json: join(benchBuild, 'report.json'), md: join(benchBuild, 'report.md'), charts: defaultChartsDir, install: true, memory: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
@@ -96,6 +99,7 @@ function parseArgs(argv: string[]): Args {
       case '--rounds': a.rounds = count(argv[++i], f); break;
       case '--round-ms': a.roundMs = count(argv[++i], f); break;
       case '--no-install': a.install = false; break;
+      case '--memory': a.memory = true; break;
       case '--json': a.json = list(argv[++i], f)[0]!; break;
       case '--md': a.md = list(argv[++i], f)[0]!; break;
       case '--charts': a.charts = list(argv[++i], f)[0]!; break;
@@ -204,6 +208,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${(e as Error).message}\n`);
     process.exit(2);
   }
+  if (args.memory) return runMemory(args.runtimes, args.quick ? 200_000 : 1_000_000);
   const log = (l: string) => process.stderr.write(`bench: ${l}\n`);
   const base = args.quick ? QUICK : FULL;
   const opts = { ...base, rounds: args.rounds ?? base.rounds, roundMs: args.roundMs ?? base.roundMs };

@@ -623,6 +623,18 @@ static void conv_init(conv *c, napi_env env, arena *ar, uint64_t str_type)
 	c->too_deep = 0;
 }
 
+/* The first few steps of an error path ("[0][\"k\"][2][0]"), "..." when there are more. */
+static const char *where_short(const char *where, char *out, size_t size)
+{
+	size_t i = 0, steps = 0;
+	while (where[i] && steps < 4) {
+		if (where[i] == ']' && (where[i + 1] == '[' || !where[i + 1])) steps++;
+		i++;
+	}
+	snprintf(out, size, "%.*s%s", (int)i, where, where[i] ? "..." : "");
+	return out;
+}
+
 /* Throw what a converter's return code says: -1 a TypeError or RangeError with the message,
  * -2 the pending JS exception, or a RangeError when memory ran out (nothing pending). */
 static void conv_throw(conv *c, int rc, const char *prefix)
@@ -632,8 +644,9 @@ static void conv_throw(conv *c, int rc, const char *prefix)
 	if (pending) return;
 	char msg[900];
 	if (rc == -1 && c->too_deep) {
-		snprintf(msg, sizeof msg, "%s is nested deeper than %d levels (at %.12s...); flatten it or pass a handle",
-		         prefix, METAFFI_MAX_DEPTH, c->where);
+		char at[200];
+		snprintf(msg, sizeof msg, "%s is nested deeper than %d levels (at %s); flatten it or pass a handle",
+		         prefix, METAFFI_MAX_DEPTH, where_short(c->where, at, sizeof at));
 		napi_throw_range_error(c->env, NULL, msg);
 	} else if (rc == -1) {
 		snprintf(msg, sizeof msg, "%s%s: %s", prefix, c->where, c->msg);
@@ -1083,6 +1096,34 @@ static void where_prepend(conv *c, size_t i)
 	memcpy(c->where, tmp, sizeof c->where);
 }
 
+/* Prepend a property name ("[\"key\"]", cut short when long) to the error path. */
+static void where_prepend_key(conv *c, napi_value key)
+{
+	char name[28], tmp[sizeof c->where + 40];
+	size_t n = 0;
+	if (napi_get_value_string_utf8(c->env, key, name, sizeof name, &n) != napi_ok) n = 0;
+	name[n] = 0;
+	snprintf(tmp, sizeof tmp, "[\"%s%s\"]%s", name, n >= sizeof name - 1 ? "..." : "", c->where);
+	tmp[sizeof c->where - 1] = 0;
+	memcpy(c->where, tmp, sizeof c->where);
+}
+
+/* Element i of a JS array; a hole (a missing element, read as undefined) is a type error
+ * naming it, at any depth and for any element type. -1 with the message set, -2 pending. */
+static int array_element(conv *c, napi_value arr, uint32_t i, napi_value *item)
+{
+	if (napi_get_element(c->env, arr, i, item) != napi_ok) return -2;
+	napi_valuetype t;
+	napi_typeof(c->env, *item, &t);
+	if (t != napi_undefined) return 0;
+	bool has = true;
+	if (napi_has_element(c->env, arr, i, &has) != napi_ok) return -2;
+	if (has) return 0;
+	snprintf(c->msg, sizeof c->msg, "a hole (a missing element) where a value is expected; fill it or use null");
+	where_prepend(c, i);
+	return -1;
+}
+
 static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *out)
 {
 	napi_valuetype t;
@@ -1117,8 +1158,9 @@ static int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *
 	if (!elems) return -2;
 	for (uint32_t i = 0; i < len; i++) {
 		napi_value item;
-		if (napi_get_element(c->env, v, i, &item) != napi_ok) return -2;
-		int rc = js_to_cdt(c, item, elem, dims - 1, &elems[i]);
+		int rc = array_element(c, v, i, &item);
+		if (rc) return rc;
+		rc = js_to_cdt(c, item, elem, dims - 1, &elems[i]);
 		if (rc) {
 			if (rc == -1) where_prepend(c, i);
 			return rc;
@@ -1193,8 +1235,9 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 		if (!elems) return -2;
 		for (uint32_t i = 0; i < len; i++) {
 			napi_value item;
-			if (napi_get_element(c->env, v, i, &item) != napi_ok) return -2;
-			int rc = js_any_to_cdt(c, item, &elems[i]);
+			int rc = array_element(c, v, i, &item);
+			if (rc) return rc;
+			rc = js_any_to_cdt(c, item, &elems[i]);
 			if (rc) {
 				if (rc == -1) where_prepend(c, i);
 				return rc;
@@ -1248,7 +1291,10 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 			if (napi_get_property(c->env, v, k, &item) != napi_ok) return -2;
 			int rc = js_string_to_cdt(c, k, 0, &kv[2 * i]);
 			if (!rc) rc = js_any_to_cdt(c, item, &kv[2 * i + 1]);
-			if (rc) return rc;
+			if (rc) {
+				if (rc == -1) where_prepend_key(c, k);
+				return rc;
+			}
 		}
 		conv_leave(c);
 		out->type = MT_MAP;
@@ -1278,7 +1324,10 @@ static int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 			napi_value item;
 			napi_get_element(c->env, flat, i, &item);
 			int rc = js_any_to_cdt(c, item, &kv[i]);
-			if (rc) return rc;
+			if (rc) {
+				if (rc == -1) where_prepend(c, i / 2); /* the entry's position in the Map */
+				return rc;
+			}
 		}
 		conv_leave(c);
 		out->type = MT_MAP;
@@ -1764,6 +1813,18 @@ static void clear_host_errors(napi_env env)
 /* Record a JS exception from a callback and describe it for the foreign runtime. */
 static void host_exception_to_error(napi_env env, arena *ar, napi_value exc, metaffi_error *err)
 {
+	/* A MetaFFIError with a cause is a JS exception that already went through a foreign
+	 * runtime (nested callbacks): pass on the original, so the JS caller at the top gets one
+	 * MetaFFIError whose cause is the exception that was thrown, not a chain of wrappers
+	 * that repeat each other's messages. */
+	napi_value ctor, cause;
+	bool is_ours = false;
+	napi_valuetype ct;
+	if (g_error_ctor && napi_get_reference_value(env, g_error_ctor, &ctor) == napi_ok &&
+	    napi_instanceof(env, exc, ctor, &is_ours) == napi_ok && is_ours &&
+	    napi_get_named_property(env, exc, "cause", &cause) == napi_ok &&
+	    napi_typeof(env, cause, &ct) == napi_ok && ct != napi_undefined)
+		exc = cause;
 	uint64_t id = ++g_host_error_seq;
 	napi_ref *slot = &g_host_errors[id % HOST_ERROR_SLOTS];
 	if (*slot) napi_delete_reference(env, *slot);
@@ -1895,10 +1956,15 @@ static int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cd
 	if (crc == -2) napi_is_exception_pending(env, &pending);
 	if (crc == -1 || (crc == -2 && !pending)) {
 		err->type = crc == -1 && !c.range ? "TypeError" : "RangeError";
-		err->message = arena_printf(ar, "the JS callback returned a wrong value%s%s: %s",
-		                            c.where[0] ? " at " : "", c.where,
-		                            c.too_deep ? "nested deeper than 256 levels; flatten it or return a handle"
-		                            : crc == -1 ? c.msg : "not enough memory to convert it");
+		char at[200];
+		if (c.too_deep)
+			err->message = arena_printf(ar, "the JS callback's result is nested deeper than %d levels "
+			                            "(at %s); flatten it or return a handle",
+			                            METAFFI_MAX_DEPTH, where_short(c.where, at, sizeof at));
+		else
+			err->message = arena_printf(ar, "the JS callback returned a wrong value%s%s: %s",
+			                            c.where[0] ? " at " : "", c.where,
+			                            crc == -1 ? c.msg : "not enough memory to convert it");
 		goto done;
 	}
 	if (crc == -2) {

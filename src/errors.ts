@@ -1,5 +1,9 @@
 import { inspect } from 'node:util';
 
+/** util.inspect.custom, by its registered name: the declarations then need no Node.js types,
+ * so projects without @types/node type-check against this package. */
+const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
 export interface MetaFFIErrorDetails {
   /** 'python3', 'openjdk', 'go', or '' for errors of the MetaFFI layer itself. */
   runtime?: string;
@@ -35,7 +39,7 @@ export class MetaFFIError extends Error {
 
   /** How Node prints the error (uncaught, console.log): the JS stack, then the foreign one.
    * Kept out of `stack` itself so that creating the error stays cheap. */
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     const foreign = this.foreignStack ? `\n--- ${this.runtime || 'foreign'} stack ---\n${this.foreignStack.trimEnd()}` : '';
     const cause = this.cause !== undefined ? `\n[cause]: ${inspect(this.cause)}` : '';
     return `${this.stack ?? `${this.name}: ${this.message}`}${foreign}${cause}`;

@@ -1,4 +1,8 @@
 import { inspect } from 'node:util';
+
+/** util.inspect.custom, by its registered name: the declarations then need no Node.js types,
+ * so projects without @types/node type-check against this package. */
+const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 import { nativeCore } from './native.js';
 
 /**
@@ -39,7 +43,7 @@ export class MetaFFIHandle {
     return `MetaFFIHandle(${info.runtime}${info.description ? ' ' + info.description : ''})`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

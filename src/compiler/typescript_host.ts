@@ -623,6 +623,17 @@ class Generator {
     lines.push('');
     lines.push(`/** The runtime the module runs in, unless bindModuleToCode is given another. */`);
     lines.push(`export const runtimeName = ${quote(this.runtime)};`);
+    if (rest.includes('[Symbol.dispose]')) {
+      // Symbol.dispose exists at run time from Node.js 20 on, but TypeScript declares it only
+      // in the esnext.disposable lib (and @types/node): declared here too, the stubs
+      // type-check with the default lib of --target es2022, with or without @types/node.
+      lines.push('');
+      lines.push('declare global {');
+      lines.push('  interface SymbolConstructor {');
+      lines.push('    readonly dispose: unique symbol;');
+      lines.push('  }');
+      lines.push('}');
+    }
     lines.push(...bind);
     lines.push(...body, ...globalLines, ...classLines);
     return lines.join('\n') + '\n';
