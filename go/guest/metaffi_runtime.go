@@ -179,10 +179,22 @@ type MetaFFIForeignObject struct {
 	val     uint64
 }
 
+// mffiForeignPerGC: a Go object holding a foreign reference is a few bytes of Go heap but
+// keeps memory alive in the other runtime, which Go's collector cannot see. After this many
+// new ones a collection is started, so that a loop handing Go a fresh JS function per call
+// does not grow the process until Go's heap happens to double.
+const mffiForeignPerGC = 2000
+
+var mffiForeignSinceGC int64
+
 func mffiNewForeign(rt uint32, val uint64) *MetaFFIForeignObject {
 	C.mffi_retain(mffiCore, C.uint32_t(rt), C.uint64_t(val))
 	o := &MetaFFIForeignObject{runtime: rt, val: val}
 	mffi_runtime.SetFinalizer(o, mffiReleaseForeign)
+	if mffi_atomic.AddInt64(&mffiForeignSinceGC, 1) >= mffiForeignPerGC {
+		mffi_atomic.StoreInt64(&mffiForeignSinceGC, 0)
+		go mffi_runtime.GC()
+	}
 	return o
 }
 

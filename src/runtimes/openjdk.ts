@@ -174,7 +174,12 @@ export function jvmOptions(): string[] {
   const ours = ['-Xrs', '-Dfile.encoding=UTF-8', '-Dsun.stdout.encoding=UTF-8', '-Dsun.stderr.encoding=UTF-8',
     '-Dstdout.encoding=UTF-8', '-Dstderr.encoding=UTF-8'];
   const user = (process.env[JVM_OPTIONS_ENV] ?? '').split(/\s+/).filter((o) => o !== '');
-  return [...ours, ...user];
+  // An embedded JVM shares its process with Node.js: the serial collector with a small young
+  // generation keeps its memory small and flat (G1 grows the heap by a few hundred MiB before
+  // it collects). Any collector or young-generation option of the user's replaces these.
+  const gcChosen = user.some((o) => /^-XX:[+-]Use\w*GC$|^-Xmn|^-XX:(Max)?NewSize=|^-XX:NewRatio=/.test(o));
+  const memory = gcChosen ? [] : ['-XX:+UseSerialGC', '-Xmn16m'];
+  return [...ours, ...memory, ...user];
 }
 
 const JDK_NAMES = /^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:\/.*)$/i;
