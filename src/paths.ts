@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder of the metaffi package (holds package.json, native/, python/, build/). */
+/** The folder of the metaffi package (holds package.json, native/, runtimes/, build/). */
 export const packageRoot: string = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'native'))) {
@@ -15,7 +15,15 @@ export const packageRoot: string = (() => {
 })();
 
 export const nativeSourceDir = join(packageRoot, 'native');
-export const pythonHelperDir = join(packageRoot, 'python');
+/** The home of a runtime's non-TypeScript code: runtimes/<name>/ (plugin/, helpers/, bridge/, idl/). */
+export function runtimeHome(name: string): string {
+  return join(packageRoot, 'runtimes', name);
+}
+export const pythonHelperDir = join(runtimeHome('python3'), 'helpers');
+export const python3PluginDir = join(runtimeHome('python3'), 'plugin');
+export const openjdkPluginDir = join(runtimeHome('openjdk'), 'plugin');
+export const openjdkBridgeDir = join(runtimeHome('openjdk'), 'bridge');
+export const openjdkIdlSource = join(runtimeHome('openjdk'), 'idl', 'MetaFFIJavaIdl.java');
 
 /** Where built native artifacts live: build/ in the package, or a user cache when the
  * package folder is read-only. */

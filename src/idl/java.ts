@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { MetaFFIError } from '../errors.js';
-import { buildDir, packageRoot } from '../paths.js';
+import { buildDir, openjdkIdlSource } from '../paths.js';
 import { validateIdl } from './json.js';
 import type { IdlDefinition } from './schema.js';
 
@@ -21,9 +21,9 @@ export function findJdkTool(tool: 'java' | 'javac' | 'jar'): string {
     `(${process.env.PATH ?? ''}); install a JDK (17 or newer) or set JAVA_HOME`);
 }
 
-/** The extractor (java-idl/MetaFFIJavaIdl.java), compiled once into the build folder. */
+/** The extractor (runtimes/openjdk/idl/MetaFFIJavaIdl.java), compiled once into the build folder. */
 function extractorClassDir(): string {
-  const source = join(packageRoot, 'java-idl', 'MetaFFIJavaIdl.java');
+  const source = openjdkIdlSource;
   const dir = join(buildDir(), 'java-idl');
   const cls = join(dir, 'MetaFFIJavaIdl.class');
   if (existsSync(cls) && statSync(cls).mtimeMs >= statSync(source).mtimeMs) return dir;

@@ -10,7 +10,7 @@ import type { IdlDefinition } from './schema.js';
 /**
  * The IDL of a Python module (.py file, package folder or importable name), read by the
  * same interpreter the python3 runtime embeds: it imports the module and inspects it
- * (python/metaffi_python_idl.py).
+ * (runtimes/python3/helpers/metaffi_python_idl.py).
  */
 export function extractPythonIdl(source: string): IdlDefinition {
   const python = findPython();

@@ -6,7 +6,7 @@ import { compileShared } from '../build/native_build.js';
 import { pathValue } from '../entity_path.js';
 import { MetaFFIError } from '../errors.js';
 import type { NativeCore, PathItem } from '../native.js';
-import { buildDir, nativeSourceDir, packageRoot } from '../paths.js';
+import { buildDir, openjdkBridgeDir, openjdkPluginDir } from '../paths.js';
 import type { RuntimeAdapter } from './adapter.js';
 
 /** The JDK (or JRE) this process uses. */
@@ -25,7 +25,7 @@ export interface JavaInfo {
 /** Extra JVM options, whitespace-separated (e.g. "-Xmx2g -Dfoo=bar"). */
 export const JVM_OPTIONS_ENV = 'METAFFI_JVM_OPTIONS';
 
-const javaHelperSources = join(packageRoot, 'java');
+const javaHelperSources = openjdkBridgeDir;
 
 let cached: JavaInfo | undefined;
 
@@ -103,7 +103,7 @@ export function findJava(): JavaInfo {
   return info;
 }
 
-/** The plugin (native/openjdk.c). JNI is stable across JDKs: one build serves them all. */
+/** The plugin (runtimes/openjdk/plugin/). JNI is stable across JDKs: one build serves them all. */
 export function openjdkPlugin(info: JavaInfo): string {
   const output = join(buildDir(), 'plugins', 'openjdk', 'metaffi_openjdk.so');
   if (!info.include) {
@@ -113,7 +113,7 @@ export function openjdkPlugin(info: JavaInfo): string {
   }
   try {
     return compileShared({
-      sources: [join(nativeSourceDir, 'openjdk.c')],
+      sources: [join(openjdkPluginDir, 'openjdk.c')],
       output,
       includeDirs: [info.include, join(info.include, 'linux')],
     });
@@ -132,7 +132,7 @@ function javaSources(dir: string): string[] {
   return out;
 }
 
-/** The helper classes (java/), compiled for Java 17 so that any newer JVM runs them. */
+/** The helper classes (runtimes/openjdk/bridge/), compiled for Java 17 so that any newer JVM runs them. */
 export function openjdkHelperClasses(info: JavaInfo): string {
   const out = join(buildDir(), 'java', 'classes');
   const stamp = join(out, '.built');
