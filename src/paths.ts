@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, accessSync, constants, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,10 @@ export const pythonHelperDir = join(runtimeHome('python3'), 'helpers');
 export const python3PluginDir = join(runtimeHome('python3'), 'plugin');
 export const openjdkPluginDir = join(runtimeHome('openjdk'), 'plugin');
 export const openjdkBridgeDir = join(runtimeHome('openjdk'), 'bridge');
+/** The files of a folder whose names end with one of `endings` (sorted, full paths). */
+export function filesIn(dir: string, ...endings: string[]): string[] {
+  return readdirSync(dir).filter((n) => endings.some((e) => n.endsWith(e))).sort().map((n) => join(dir, n));
+}
 export const openjdkIdlSource = join(runtimeHome('openjdk'), 'idl', 'MetaFFIJavaIdl.java');
 
 /** Where built native artifacts live: build/ in the package, or a user cache when the

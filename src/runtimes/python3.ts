@@ -5,7 +5,7 @@ import { compileShared } from '../build/native_build.js';
 import { pathValue } from '../entity_path.js';
 import { MetaFFIError } from '../errors.js';
 import type { NativeCore, PathItem } from '../native.js';
-import { buildDir, python3PluginDir, pythonHelperDir } from '../paths.js';
+import { buildDir, filesIn, python3PluginDir, pythonHelperDir } from '../paths.js';
 import type { RuntimeAdapter } from './adapter.js';
 
 /** What the Python we embed tells about itself. */
@@ -69,7 +69,12 @@ export function python3Plugin(info: PythonInfo): string {
       `missing in ${info.include}; install the Python development headers (e.g. python3-dev).`);
   }
   try {
-    return compileShared({ sources: [join(python3PluginDir, 'python3.c')], output, includeDirs: [info.include] });
+    return compileShared({
+      sources: filesIn(python3PluginDir, '.c'),
+      depends: filesIn(python3PluginDir, '.h'),
+      output,
+      includeDirs: [info.include],
+    });
   } catch (e) {
     throw new MetaFFIError(`python3 runtime: building the plugin for Python ${info.version} failed: ${(e as Error).message}`);
   }
