@@ -6,7 +6,7 @@ import { compileShared } from '../build/native_build.js';
 import { pathValue } from '../entity_path.js';
 import { MetaFFIError } from '../errors.js';
 import type { NativeCore, PathItem } from '../native.js';
-import { buildDir, openjdkBridgeDir, openjdkPluginDir } from '../paths.js';
+import { buildDir, filesIn, openjdkBridgeDir, openjdkPluginDir } from '../paths.js';
 import type { RuntimeAdapter } from './adapter.js';
 
 /** The JDK (or JRE) this process uses. */
@@ -113,7 +113,8 @@ export function openjdkPlugin(info: JavaInfo): string {
   }
   try {
     return compileShared({
-      sources: [join(openjdkPluginDir, 'openjdk.c')],
+      sources: filesIn(openjdkPluginDir, '.c'),
+      depends: filesIn(openjdkPluginDir, '.h'),
       output,
       includeDirs: [info.include, join(info.include, 'linux')],
     });
