@@ -1,25 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
-import { MetaFFIError } from '../errors.js';
-import { buildDir, openjdkIdlSource } from '../paths.js';
-import { validateIdl } from './json.js';
-import type { IdlDefinition } from './schema.js';
+import { join, resolve } from 'node:path';
+import { MetaFFIError } from '../../errors.js';
+import { buildDir, openjdkIdlSource } from '../../paths.js';
+import { validateIdl } from '../../idl/json.js';
+import type { IdlDefinition } from '../../idl/schema.js';
+import { findJdkTool } from './discovery.js';
 
-/** The JDK tools: JAVA_HOME/bin, else `java`/`javac` on PATH. */
-export function findJdkTool(tool: 'java' | 'javac' | 'jar'): string {
-  const home = process.env.JAVA_HOME;
-  if (home && home.trim() !== '') {
-    const exe = join(home, 'bin', tool);
-    if (existsSync(exe)) return exe;
-    throw new MetaFFIError(`${tool} not found: JAVA_HOME=${home} has no bin/${tool}; point JAVA_HOME to a JDK (17 or newer)`);
-  }
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, tool))) return join(dir, tool);
-  }
-  throw new MetaFFIError(`${tool} not found: JAVA_HOME is not set and there is no ${tool} on PATH ` +
-    `(${process.env.PATH ?? ''}); install a JDK (17 or newer) or set JAVA_HOME`);
-}
+export { findJdkTool };
 
 /** The extractor (runtimes/openjdk/idl/MetaFFIJavaIdl.java), compiled once into the build folder. */
 function extractorClassDir(): string {

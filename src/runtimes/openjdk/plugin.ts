@@ -1,107 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { compileShared } from '../build/native_build.js';
-import { pathValue } from '../entity_path.js';
-import { MetaFFIError } from '../errors.js';
-import type { NativeCore, PathItem } from '../native.js';
-import { buildDir, filesIn, openjdkBridgeDir, openjdkPluginDir } from '../paths.js';
-import type { RuntimeAdapter } from './adapter.js';
-
-/** The JDK (or JRE) this process uses. */
-export interface JavaInfo {
-  home: string;
-  /** How it was found: "JAVA_HOME=..." or "java on PATH (...)". */
-  foundBy: string;
-  version: string;
-  major: number;
-  libjvm: string;
-  /** The folder with jni.h, when this is a JDK. */
-  include: string | null;
-  javac: string | null;
-}
+import { compileShared } from '../../build/native_build.js';
+import { pathValue } from '../../entity_path.js';
+import { MetaFFIError } from '../../errors.js';
+import type { NativeCore, PathItem } from '../../native.js';
+import { buildDir, filesIn, openjdkBridgeDir, openjdkPluginDir } from '../../paths.js';
+import type { RuntimeAdapter } from '../adapter.js';
+import { findJava, findOnPath as findOnPathOrNull, type JavaInfo } from './discovery.js';
 
 /** Extra JVM options, whitespace-separated (e.g. "-Xmx2g -Dfoo=bar"). */
 export const JVM_OPTIONS_ENV = 'METAFFI_JVM_OPTIONS';
 
 const javaHelperSources = openjdkBridgeDir;
-
-let cached: JavaInfo | undefined;
-
-function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      if (statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
-
-function readVersion(home: string): string {
-  try {
-    const release = readFileSync(join(home, 'release'), 'utf8');
-    const m = /^JAVA_VERSION="([^"]+)"/m.exec(release);
-    if (m) return m[1]!;
-  } catch {
-    // no release file: ask the java launcher
-  }
-  try {
-    const out = execFileSync(join(home, 'bin', 'java'), ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const m = /version "([^"]+)"/.exec(out);
-    if (m) return m[1]!;
-  } catch (e) {
-    const m = /version "([^"]+)"/.exec(String((e as { stderr?: string }).stderr ?? ''));
-    if (m) return m[1]!;
-  }
-  return 'unknown';
-}
-
-function javaFrom(home: string, foundBy: string): JavaInfo {
-  const libCandidates = ['lib/server/libjvm.so', 'lib/client/libjvm.so', 'jre/lib/amd64/server/libjvm.so', 'lib/amd64/server/libjvm.so']
-    .map((p) => join(home, p));
-  const libjvm = libCandidates.find((p) => existsSync(p));
-  if (!libjvm) {
-    throw new MetaFFIError(`openjdk runtime: found Java at ${home} (${foundBy}), but no libjvm.so under it ` +
-      `(looked for ${libCandidates.join(', ')}). Point JAVA_HOME to a JDK 17 or newer.`);
-  }
-  const version = readVersion(home);
-  const major = Number(/^(?:1\.)?(\d+)/.exec(version)?.[1] ?? 0);
-  if (major !== 0 && major < 17) {
-    throw new MetaFFIError(`openjdk runtime: ${home} is Java ${version}; metaffi needs Java 17 or newer. ` +
-      'Set JAVA_HOME to a newer JDK.');
-  }
-  const include = existsSync(join(home, 'include', 'jni.h')) ? join(home, 'include') : null;
-  const javac = existsSync(join(home, 'bin', 'javac')) ? join(home, 'bin', 'javac') : null;
-  return { home, foundBy, version, major, libjvm, include, javac };
-}
-
-/** Find the JVM: JAVA_HOME, else `java` on PATH (symlinks followed to the real JDK). */
-export function findJava(): JavaInfo {
-  if (cached) return cached;
-  const envHome = process.env.JAVA_HOME;
-  let info: JavaInfo;
-  if (envHome && envHome.trim() !== '') {
-    if (!existsSync(envHome)) {
-      throw new MetaFFIError(`openjdk runtime: JAVA_HOME=${envHome} does not exist. Set it to a JDK 17 or newer, or unset it to use java on PATH.`);
-    }
-    info = javaFrom(envHome, `JAVA_HOME=${envHome}`);
-  } else {
-    const java = findOnPath('java');
-    if (!java) {
-      throw new MetaFFIError(`openjdk runtime not found: JAVA_HOME is not set and there is no java on PATH (${process.env.PATH ?? ''}). ` +
-        'Install a JDK 17 or newer (e.g. openjdk-17-jdk) or set JAVA_HOME.');
-    }
-    const real = realpathSync(java);
-    info = javaFrom(dirname(dirname(real)), `java on PATH (${java} -> ${real})`);
-  }
-  cached = info;
-  return info;
-}
 
 /** The plugin (runtimes/openjdk/plugin/). JNI is stable across JDKs: one build serves them all. */
 export function openjdkPlugin(info: JavaInfo): string {
@@ -142,7 +54,7 @@ export function openjdkHelperClasses(info: JavaInfo): string {
     const built = statSync(stamp).mtimeMs;
     if (sources.every((f) => statSync(f).mtimeMs <= built)) return out;
   }
-  const javac = info.javac ?? findOnPath('javac');
+  const javac = info.javac ?? findOnPathOrNull('javac');
   if (!javac) {
     if (existsSync(stamp)) return out;
     throw new MetaFFIError(`openjdk runtime: the Java helper classes must be compiled, but there is no javac ` +
@@ -239,7 +151,7 @@ function compileJavaSources(sources: string[], classpath: string[]): string {
   const out = join(buildDir(), 'java', 'sources', key.digest('hex').slice(0, 20));
   if (existsSync(join(out, '.built'))) return out;
   const info = findJava();
-  const javac = info.javac ?? findOnPath('javac');
+  const javac = info.javac ?? findOnPathOrNull('javac');
   if (!javac) {
     throw new MetaFFIError(`openjdk module path: compiling ${sources.join(', ')} needs javac, which is not in ` +
       `${info.home}/bin nor on PATH; install a JDK, or give the compiled classes (a jar or class folder) instead`);
