@@ -210,28 +210,6 @@ int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err)
 	return py_ref_to_cdt(o, MT_HANDLE, out);
 }
 
-static size_t packed_width(uint64_t e)
-{
-	switch (e) {
-	case MT_INT8: case MT_UINT8: case MT_BOOL: return 1;
-	case MT_INT16: case MT_UINT16: return 2;
-	case MT_INT32: case MT_UINT32: case MT_FLOAT32: return 4;
-	default: return 8;
-	}
-}
-
-static int is_packable(uint64_t t)
-{
-	switch (t) {
-	case MT_FLOAT64: case MT_FLOAT32: case MT_INT8: case MT_INT16: case MT_INT32:
-	case MT_INT64: case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64:
-	case MT_SIZE: case MT_BOOL:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt *out, metaffi_error *err)
 {
 	if (o == Py_None) {
@@ -253,8 +231,8 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt 
 	Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
 	PyObject **items = PySequence_Fast_ITEMS(seq);
 	int rc = 0;
-	if (dims == 1 && is_packable(elem)) {
-		size_t w = packed_width(elem);
+	if (dims == 1 && metaffi_packed_width(elem) != 0) {
+		size_t w = metaffi_packed_width(elem);
 		char *data = conv_alloc((size_t)(n ? n : 1) * w, err);
 		if (!data) {
 			Py_DECREF(seq);

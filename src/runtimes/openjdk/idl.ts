@@ -1,28 +1,34 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MetaFFIError } from '../../errors.js';
 import { buildDir, openjdkIdlSource } from '../../paths.js';
 import { validateIdl } from '../../idl/json.js';
 import type { IdlDefinition } from '../../idl/schema.js';
+import { cachedBuild, toolIdentity } from '../../build/cached.js';
 import { findJdkTool } from './discovery.js';
 
 export { findJdkTool };
 
 /** The extractor (runtimes/openjdk/idl/MetaFFIJavaIdl.java), compiled once into the build folder. */
 function extractorClassDir(): string {
-  const source = openjdkIdlSource;
-  const dir = join(buildDir(), 'java-idl');
-  const cls = join(dir, 'MetaFFIJavaIdl.class');
-  if (existsSync(cls) && statSync(cls).mtimeMs >= statSync(source).mtimeMs) return dir;
-  mkdirSync(dir, { recursive: true });
-  try {
-    execFileSync(findJdkTool('javac'), ['-d', dir, source], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new MetaFFIError(`building the Java IDL extractor failed: ${err.stderr || err.message}`);
-  }
-  return dir;
+  const javac = findJdkTool('javac');
+  return cachedBuild({
+    what: 'the Java IDL extractor',
+    output: join(buildDir(), 'java-idl'),
+    inputs: [openjdkIdlSource],
+    recipe: [toolIdentity(javac)],
+    quiet: true,
+    build(tmp) {
+      mkdirSync(tmp, { recursive: true });
+      try {
+        execFileSync(javac, ['-d', tmp, openjdkIdlSource], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        const err = e as { stderr?: string; message: string };
+        throw new MetaFFIError(`building the Java IDL extractor failed: ${err.stderr || err.message}`);
+      }
+    },
+  });
 }
 
 /**

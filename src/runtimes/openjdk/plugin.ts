@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { cachedBuild, toolIdentity } from '../../build/cached.js';
 import { compileShared } from '../../build/native_build.js';
 import { pathValue } from '../../entity_path.js';
 import { MetaFFIError } from '../../errors.js';
@@ -48,33 +49,29 @@ function javaSources(dir: string): string[] {
 /** The helper classes (runtimes/openjdk/bridge/), compiled for Java 17 so that any newer JVM runs them. */
 export function openjdkHelperClasses(info: JavaInfo): string {
   const out = join(buildDir(), 'java', 'classes');
-  const stamp = join(out, '.built');
-  const sources = javaSources(javaHelperSources);
-  if (existsSync(stamp)) {
-    const built = statSync(stamp).mtimeMs;
-    if (sources.every((f) => statSync(f).mtimeMs <= built)) return out;
-  }
   const javac = info.javac ?? findOnPathOrNull('javac');
   if (!javac) {
-    if (existsSync(stamp)) return out;
+    if (existsSync(out)) return out;
     throw new MetaFFIError(`openjdk runtime: the Java helper classes must be compiled, but there is no javac ` +
       `in ${info.home}/bin or on PATH. Install a JDK or point JAVA_HOME to one.`);
   }
-  const tmp = `${out}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  try {
-    execFileSync(javac, ['--release', '17', '-encoding', 'UTF-8', '-d', tmp, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    const err = e as { stderr?: Buffer; message: string };
-    throw new MetaFFIError(`openjdk runtime: compiling the Java helper classes failed: ${err.stderr?.toString() ?? err.message}`);
-  }
-  writeFileSync(join(tmp, '.built'), '');
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(dirname(out), { recursive: true });
-  renameSync(tmp, out);
-  return out;
+  const flags = ['--release', '17', '-encoding', 'UTF-8'];
+  return cachedBuild({
+    what: 'the openjdk helper classes',
+    output: out,
+    inputs: [javaHelperSources],
+    recipe: [toolIdentity(javac), ...flags],
+    quiet: true,
+    build(tmp) {
+      mkdirSync(tmp, { recursive: true });
+      try {
+        execFileSync(javac, [...flags, '-d', tmp, ...javaSources(javaHelperSources)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        const err = e as { stderr?: Buffer; message: string };
+        throw new MetaFFIError(`openjdk runtime: compiling the Java helper classes failed: ${err.stderr?.toString() ?? err.message}`);
+      }
+    },
+  });
 }
 
 /** The JVM options: ours, then the user's from METAFFI_JVM_OPTIONS. */
@@ -149,27 +146,30 @@ function compileJavaSources(sources: string[], classpath: string[]): string {
     key.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
   }
   const out = join(buildDir(), 'java', 'sources', key.digest('hex').slice(0, 20));
-  if (existsSync(join(out, '.built'))) return out;
   const info = findJava();
   const javac = info.javac ?? findOnPathOrNull('javac');
   if (!javac) {
+    if (existsSync(out)) return out;
     throw new MetaFFIError(`openjdk module path: compiling ${sources.join(', ')} needs javac, which is not in ` +
       `${info.home}/bin nor on PATH; install a JDK, or give the compiled classes (a jar or class folder) instead`);
   }
-  const tmp = `${out}.${process.pid}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
   const cp = classpath.length ? ['-cp', classpath.join(delimiter)] : [];
-  try {
-    execFileSync(javac, ['-parameters', '-g', '-encoding', 'UTF-8', ...cp, '-d', tmp, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    const err = e as { stderr?: Buffer; stdout?: Buffer; message: string };
-    const said = `${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`.trim();
-    throw new MetaFFIError(`openjdk module path: compiling ${sources.join(', ')} failed:\n${said || err.message}`);
-  }
-  writeFileSync(join(tmp, '.built'), '');
-  rmSync(out, { recursive: true, force: true });
-  renameSync(tmp, out);
-  return out;
+  const flags = ['-parameters', '-g', '-encoding', 'UTF-8', ...cp];
+  return cachedBuild({
+    what: `the Java sources ${sources.join(', ')}`,
+    output: out,
+    inputs: [...sources, ...classpath],
+    recipe: [toolIdentity(javac), ...flags, ...sources],
+    quiet: true,
+    build(tmp) {
+      mkdirSync(tmp, { recursive: true });
+      try {
+        execFileSync(javac, [...flags, '-d', tmp, ...sources], { stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        const err = e as { stderr?: Buffer; stdout?: Buffer; message: string };
+        const said = `${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`.trim();
+        throw new MetaFFIError(`openjdk module path: compiling ${sources.join(', ')} failed:\n${said || err.message}`);
+      }
+    },
+  });
 }
