@@ -6,10 +6,11 @@
  * reason is recorded and the rows that need the part print it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { findJdkTool } from '../src/runtimes/openjdk/discovery.js';
 import { benchBuild, benchDir, fixtures, repoRoot, type RuntimeName, type SetupInfo } from './common.js';
 
 interface CompileOptions {
@@ -60,13 +61,9 @@ function onPath(cmd: string): string | null {
   return null;
 }
 
-/** JAVA_HOME, else the JDK of `java` on PATH (as the openjdk runtime finds it). */
+/** The JDK the openjdk runtime uses (its one lookup: JAVA_HOME, else `java` on PATH, symlinks resolved). */
 export function findJavaHome(): string {
-  const env = process.env.JAVA_HOME;
-  if (env && existsSync(join(env, 'bin', 'java'))) return env;
-  const java = onPath('java');
-  if (!java) throw new Error(`no JVM: JAVA_HOME is ${env ? `'${env}' without bin/java` : 'not set'} and there is no java on PATH`);
-  return dirname(dirname(realpathSync(java)));
+  return dirname(dirname(findJdkTool('java')));
 }
 
 function napiInclude(): string {

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, accessSync, constants, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder of the metaffi package (holds package.json, native/, python/, build/). */
+/** The folder of the metaffi package (holds package.json, native/, runtimes/, build/). */
 export const packageRoot: string = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'native'))) {
@@ -15,7 +15,19 @@ export const packageRoot: string = (() => {
 })();
 
 export const nativeSourceDir = join(packageRoot, 'native');
-export const pythonHelperDir = join(packageRoot, 'python');
+/** The home of a runtime's non-TypeScript code: runtimes/<name>/ (plugin/, helpers/, bridge/, idl/). */
+export function runtimeHome(name: string): string {
+  return join(packageRoot, 'runtimes', name);
+}
+export const pythonHelperDir = join(runtimeHome('python3'), 'helpers');
+export const python3PluginDir = join(runtimeHome('python3'), 'plugin');
+export const openjdkPluginDir = join(runtimeHome('openjdk'), 'plugin');
+export const openjdkBridgeDir = join(runtimeHome('openjdk'), 'bridge');
+/** The files of a folder whose names end with one of `endings` (sorted, full paths). */
+export function filesIn(dir: string, ...endings: string[]): string[] {
+  return readdirSync(dir).filter((n) => endings.some((e) => n.endsWith(e))).sort().map((n) => join(dir, n));
+}
+export const openjdkIdlSource = join(runtimeHome('openjdk'), 'idl', 'MetaFFIJavaIdl.java');
 
 /** Where built native artifacts live: build/ in the package, or a user cache when the
  * package folder is read-only. */

@@ -4,8 +4,8 @@
  * first used.
  */
 import { buildCore } from './native_build.js';
-import { findPython, python3Plugin } from '../runtimes/python3.js';
-import { findJava, openjdkHelperClasses, openjdkPlugin } from '../runtimes/openjdk.js';
+import { findPython, python3Plugin } from '../runtimes/python3/index.js';
+import { findJava, openjdkHelperClasses, openjdkPlugin } from '../runtimes/openjdk/index.js';
 import { goPlugin } from '../runtimes/go.js';
 import { buildGoExample } from '../compiler/go_guest.js';
 

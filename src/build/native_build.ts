@@ -4,10 +4,11 @@
  * plugin for the runtime found on this machine has not been built yet.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { coreAddonPath, nativeSourceDir } from '../paths.js';
+import { cachedBuild, toolIdentity } from './cached.js';
 
 export function napiIncludeDir(): string {
   try {
@@ -22,12 +23,6 @@ export function napiIncludeDir(): string {
   throw new Error('Node-API headers not found: install the node-api-headers package or Node.js headers');
 }
 
-function newerThan(output: string, inputs: string[]): boolean {
-  if (!existsSync(output)) return false;
-  const built = statSync(output).mtimeMs;
-  return inputs.every((f) => !existsSync(f) || statSync(f).mtimeMs <= built);
-}
-
 export interface CompileOptions {
   sources: string[];
   output: string;
@@ -37,33 +32,35 @@ export interface CompileOptions {
   depends?: string[];
 }
 
-/** Compile C sources into a shared object, unless it is already newer than its inputs. */
+/** Compile C sources into a shared object, unless it is up to date (same inputs, same
+ * compiler and flags). METAFFI_WERROR=1 turns warnings into errors (CI sets it). */
 export function compileShared(opts: CompileOptions): string {
-  const inputs = [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h'), join(nativeSourceDir, 'metaffi_types.h')];
-  if (newerThan(opts.output, inputs)) return opts.output;
-  mkdirSync(dirname(opts.output), { recursive: true });
-  const tmp = `${opts.output}.${process.pid}.tmp`;
   const cc = process.env.CC ?? 'cc';
-  const args = [
+  const flags = [
     '-std=gnu11', '-O2', '-g', '-fPIC', '-shared', '-fvisibility=hidden',
     '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
+    ...(process.env.METAFFI_WERROR === '1' ? ['-Werror'] : []),
     '-I', nativeSourceDir,
     ...(opts.includeDirs ?? []).flatMap((d) => ['-I', d]),
     ...opts.sources,
-    '-o', tmp,
-    '-lpthread', '-ldl', '-lm',
-    ...(opts.libs ?? []),
   ];
-  try {
-    execFileSync(cc, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const err = e as { stderr?: Buffer; message: string; code?: string };
-    if (err.code === 'ENOENT') throw new Error(`no C compiler: '${cc}' was not found (set CC or install gcc)`);
-    throw new Error(`compiling ${opts.sources.join(' ')} failed:\n${err.stderr?.toString() ?? err.message}`);
-  }
-  renameSync(tmp, opts.output);
-  return opts.output;
+  const libs = ['-lpthread', '-ldl', '-lm', ...(opts.libs ?? [])];
+  return cachedBuild({
+    what: opts.output,
+    output: opts.output,
+    inputs: [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h'), join(nativeSourceDir, 'metaffi_types.h')],
+    recipe: [toolIdentity(cc), ...flags, '-o', '<output>', ...libs],
+    quiet: true,
+    build(tmp) {
+      try {
+        execFileSync(cc, [...flags, '-o', tmp, ...libs], { stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        const err = e as { stderr?: Buffer; message: string; code?: string };
+        if (err.code === 'ENOENT') throw new Error(`no C compiler: '${cc}' was not found (set CC or install gcc)`);
+        throw new Error(`compiling ${opts.sources.join(' ')} failed:\n${err.stderr?.toString() ?? err.message}`);
+      }
+    },
+  });
 }
 
 /** The Node-API addon (native/core.c). */

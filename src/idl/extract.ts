@@ -41,8 +41,8 @@ function walkHasClassFiles(dir: string, depth: number): boolean {
 /** Read a foreign module's interface as MetaFFI IDL. */
 export async function extractIdl(source: string): Promise<IdlDefinition> {
   switch (sourceKind(source)) {
-    case 'python': return (await import('./python.js')).extractPythonIdl(source);
-    case 'java': return (await import('./java.js')).extractJavaIdl(source);
+    case 'python': return (await import('../runtimes/python3/idl.js')).extractPythonIdl(source);
+    case 'java': return (await import('../runtimes/openjdk/idl.js')).extractJavaIdl(source);
     case 'go': return (await import('./go.js')).extractGoIdl(source);
     case 'json': return (await import('./json.js')).readIdlJson(source);
   }

@@ -1,8 +1,8 @@
 import { MetaFFIError } from '../errors.js';
 import type { RuntimeAdapter } from './adapter.js';
 import { go } from './go.js';
-import { openjdk } from './openjdk.js';
-import { python3 } from './python3.js';
+import { openjdk } from './openjdk/index.js';
+import { python3 } from './python3/index.js';
 
 /** Every runtime this package knows. */
 export const runtimes: readonly RuntimeAdapter[] = [python3, openjdk, go];

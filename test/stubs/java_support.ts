@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findJdkTool } from '../../src/idl/java.js';
+import { findJdkTool } from '../../src/runtimes/openjdk/discovery.js';
 import { fixture, repoRoot } from '../support/fixtures.js';
 
 export const calcSource = fixture('stubs', 'java', 'com', 'example', 'Calc.java');

@@ -4,23 +4,15 @@
  * change. A missing JDK fails the tests with the reason.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { findJdkTool } from '../../src/runtimes/openjdk/discovery.js';
 import { fixture, repoRoot } from './fixtures.js';
 
 export { log4jJars } from '../../examples/java/log4j.js';
 
-function jdkTool(name: string): string {
-  const home = process.env.JAVA_HOME;
-  if (home && existsSync(join(home, 'bin', name))) return join(home, 'bin', name);
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, name);
-    if (dir && existsSync(p)) {
-      const beside = join(dirname(realpathSync(p)), name);
-      return existsSync(beside) ? beside : p;
-    }
-  }
-  throw new Error(`the openjdk tests need ${name} (a JDK 17 or newer): set JAVA_HOME or put ${name} on PATH`);
+function jdkTool(name: 'java' | 'javac' | 'jar'): string {
+  return findJdkTool(name);
 }
 
 function sources(dir: string): string[] {

@@ -1,16 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MetaFFIError } from '../errors.js';
-import { pythonHelperDir } from '../paths.js';
-import { findPython } from '../runtimes/python3.js';
-import { validateIdl } from './json.js';
-import type { IdlDefinition } from './schema.js';
+import { MetaFFIError } from '../../errors.js';
+import { pythonHelperDir } from '../../paths.js';
+import { findPython } from './discovery.js';
+import { validateIdl } from '../../idl/json.js';
+import type { IdlDefinition } from '../../idl/schema.js';
 
 /**
  * The IDL of a Python module (.py file, package folder or importable name), read by the
  * same interpreter the python3 runtime embeds: it imports the module and inspects it
- * (python/metaffi_python_idl.py).
+ * (runtimes/python3/helpers/metaffi_python_idl.py).
  */
 export function extractPythonIdl(source: string): IdlDefinition {
   const python = findPython();

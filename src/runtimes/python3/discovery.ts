@@ -1,12 +1,6 @@
+/** Finding the Python to embed: the one findPython. */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { compileShared } from '../build/native_build.js';
-import { pathValue } from '../entity_path.js';
-import { MetaFFIError } from '../errors.js';
-import type { NativeCore, PathItem } from '../native.js';
-import { buildDir, nativeSourceDir, pythonHelperDir } from '../paths.js';
-import type { RuntimeAdapter } from './adapter.js';
+import { MetaFFIError } from '../../errors.js';
 
 /** What the Python we embed tells about itself. */
 export interface PythonInfo {
@@ -60,42 +54,3 @@ export function findPython(): PythonInfo {
   return info;
 }
 
-/** The plugin built against this Python's headers (built now if missing). */
-export function python3Plugin(info: PythonInfo): string {
-  const output = join(buildDir(), 'plugins', 'python3', info.soabi, 'metaffi_python3.so');
-  if (!existsSync(join(info.include, 'Python.h'))) {
-    if (existsSync(output)) return output;
-    throw new MetaFFIError(`python3 runtime: the plugin for Python ${info.version} must be built, but Python.h is ` +
-      `missing in ${info.include}; install the Python development headers (e.g. python3-dev).`);
-  }
-  try {
-    return compileShared({ sources: [join(nativeSourceDir, 'python3.c')], output, includeDirs: [info.include] });
-  } catch (e) {
-    throw new MetaFFIError(`python3 runtime: building the plugin for Python ${info.version} failed: ${(e as Error).message}`);
-  }
-}
-
-export const python3: RuntimeAdapter = {
-  id: 1,
-  name: 'python3',
-  aliases: ['python', 'python3', 'py'],
-  entityPath: {
-    runtime: 'python3',
-    keys: ['callable', 'attribute'],
-    tags: ['instance_required', 'getter', 'setter', 'varargs', 'named_args'],
-    oneOf: [['callable', 'attribute']],
-  },
-  start(core: NativeCore): void {
-    const info = findPython();
-    const plugin = python3Plugin(info);
-    core.loadLibrary(info.libpython!);
-    core.loadPlugin(this.id, plugin,
-      `program=${info.executable}\nhelper=${join(pythonHelperDir, 'metaffi_python_helper.py')}`);
-  },
-  entityName(items: PathItem[]): string {
-    return pathValue(items, 'callable') ?? pathValue(items, 'attribute') ?? '?';
-  },
-  modulePath(path: string): string {
-    return path;
-  },
-};
