@@ -186,7 +186,7 @@ typedef struct {
 
 static runtime_slot g_rt[RT_COUNT];
 static napi_env g_env;
-static int g_shutting_down;
+static atomic_int g_shutting_down; /* set by the environment's cleanup hook */
 static atomic_int g_depth; /* foreign calls in progress on the JS thread */
 static atomic_uint g_outer_calls; /* outermost foreign calls the JS thread has started */
 
@@ -483,6 +483,7 @@ static void host_rec_finalize_later(napi_env env, void *data, void *hint)
 {
 	(void)hint;
 	host_rec *r = data;
+	if (atomic_load(&r->queued)) defer_drain(); /* a queued sync still names this record */
 	if (r->ref) napi_delete_reference(env, r->ref);
 	host_rec_free(r);
 }
@@ -493,6 +494,11 @@ static void host_rec_finalize(napi_env env, void *data, void *hint)
 	host_rec *r = data;
 	live_remove(r); /* no longer ours from now on, whatever comes next */
 	r->kind = 0;
+	if (g_shutting_down) { /* the environment is being torn down and deletes its references itself */
+		r->ref = NULL;
+		host_rec_free(r);
+		return;
+	}
 	if (!node_api_post_finalizer || node_api_post_finalizer(env, host_rec_finalize_later, r, hint) != napi_ok)
 		host_rec_finalize_later(env, r, hint);
 }
@@ -535,25 +541,30 @@ static void host_sync_queued(void *p)
 	host_sync(r);
 }
 
-static void host_sync_later(host_rec *r)
-{
-	atomic_fetch_add(&r->queued, 1);
-	defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
-}
-
+/* Another thread changes the count: `queued` goes up first and comes down only on the JS
+ * thread (or right here when nothing was queued), so the JS thread never frees a record that
+ * another thread is still touching (host_forget waits while queued is above zero). */
 static void host_retain(host_rec *r)
 {
+	if (on_js_thread()) {
+		atomic_fetch_add(&r->count, 1);
+		host_sync(r);
+		return;
+	}
+	atomic_fetch_add(&r->queued, 1);
 	atomic_fetch_add(&r->count, 1);
-	if (on_js_thread()) host_sync(r);
-	else host_sync_later(r);
+	defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
 }
 
 static void host_release(host_rec *r)
 {
-	if (atomic_fetch_sub(&r->count, 1) == 1) {
-		if (on_js_thread()) host_sync(r);
-		else host_sync_later(r);
+	if (on_js_thread()) {
+		if (atomic_fetch_sub(&r->count, 1) == 1) host_sync(r);
+		return;
 	}
+	atomic_fetch_add(&r->queued, 1);
+	if (atomic_fetch_sub(&r->count, 1) == 1) defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+	else atomic_fetch_sub(&r->queued, 1);
 }
 
 /* A new record for a JS object or function that carries none yet. */
@@ -2132,16 +2143,24 @@ static int core_call(uint32_t runtime, void *callable, const cdt *params, size_t
 	return g_rt[runtime].plugin->call_callable(callable, params, np, rets, nr, err);
 }
 
+/* Once the JS environment is being torn down its records go with it: foreign threads that
+ * still drop references (a JVM's cleaner, Go's finalizers) must not touch them. */
 static void core_retain(uint32_t runtime, void *val)
 {
-	if (runtime == RT_HOST) host_retain(val);
-	else if (runtime < RT_COUNT && g_rt[runtime].loaded) g_rt[runtime].plugin->retain(val);
+	if (runtime == RT_HOST) {
+		if (!g_shutting_down) host_retain(val);
+	} else if (runtime < RT_COUNT && g_rt[runtime].loaded) {
+		g_rt[runtime].plugin->retain(val);
+	}
 }
 
 static void core_release(uint32_t runtime, void *val)
 {
-	if (runtime == RT_HOST) host_release(val);
-	else if (runtime < RT_COUNT && g_rt[runtime].loaded) g_rt[runtime].plugin->release(val);
+	if (runtime == RT_HOST) {
+		if (!g_shutting_down) host_release(val);
+		return;
+	}
+	if (runtime < RT_COUNT && g_rt[runtime].loaded) g_rt[runtime].plugin->release(val);
 }
 
 static const metaffi_core g_core = {
