@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 
 /** util.inspect.custom, by its registered name: the declarations then need no Node.js types,
  * so projects without @types/node type-check against this package. */

@@ -31,7 +31,7 @@ export interface NativeCore {
              rets: NativeTypeInfo[]): (...args: unknown[]) => unknown;
   releaseHandle(handle: object): void;
   handleInfo(handle: object): { runtime: string; released: boolean; description?: string };
-  setCallableTypes(fn: Function, params: NativeTypeInfo[], rets: NativeTypeInfo[] | null): void;
+  setCallableTypes(fn: (...args: never[]) => unknown, params: NativeTypeInfo[], rets: NativeTypeInfo[] | null): void;
   liveHandles(runtime: number): number;
   flush(): void;
 }
@@ -158,7 +158,10 @@ export function toMap(flat: unknown[]): Map<unknown, unknown> {
  */
 export function errorDetails(runtime: string, foreignType: string | undefined, foreignMessage: string,
                              foreignStack: string | undefined, cause: unknown): MetaFFIErrorDetails {
-  return { runtime, foreignType, foreignMessage, foreignStack, cause };
+  const details: MetaFFIErrorDetails = { runtime, foreignMessage, cause };
+  if (foreignType !== undefined) details.foreignType = foreignType;
+  if (foreignStack !== undefined) details.foreignStack = foreignStack;
+  return details;
 }
 
 let core: NativeCore | undefined;

@@ -214,7 +214,7 @@ class Generator {
 
   tsType(a: ArgInfo, input: boolean): string {
     const d = a.dims;
-    let t = this.tsBase(a, input);
+    const t = this.tsBase(a, input);
     if (d === 0) return a.arg.is_optional && a.cls ? `${t} | null` : t;
     const needsParens = t.includes('|') || t.includes('=>');
     let arr = (needsParens ? `(${t})` : t) + '[]'.repeat(d);

@@ -261,7 +261,7 @@ function invalidFor(gen: Gen, d: Declared): [string, unknown] | null {
   if (d.dims === 0 && d.base === 'float32') options.push(['float32Range', () => gen.pick([1e39, -1e39, 1e300, 3.5e38])]);
   if (d.dims === 0 && (d.base === 'string8' || d.base === 'string32')) options.push(['loneSurrogate', () => gen.pick(['\ud800', 'a\udfffb', '🎉\udc00'])]);
   if (d.dims === 1 && (r || d.base === 'float64' || d.base.startsWith('string'))) options.push(['hole', () => {
-    const a: unknown[] = [gen.fitting(declared(d.base, 0))]; a[2] = a[0]; return a; // eslint-disable-line
+    const a: unknown[] = [gen.fitting(declared(d.base, 0))]; a[2] = a[0]; return a;  
   }]);
   if (d.dims === 2) options.push(['hole2d', () => { const a: unknown[] = [[]]; a[2] = []; return a; }]);
   const allowed = options.filter(([k]) => !gen.isExcluded(`invalid:${k}`));

@@ -9,7 +9,7 @@
  * would). A guest that cannot be built fails every test that needs it with the reason.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { MetaFFITypeInfo, MetaFFITypes as T, MetaFFIError, MetaFFIHandle, type MetaFFIModule } from 'metaffi';

@@ -297,8 +297,8 @@ describe('openjdk: MetaFFI compatibility', () => {
     const grid2 = new MetaFFITypeInfo(T.metaffi_handle_array_type, undefined, 2);
     const grid = hard('thingGrid', [I32, I32], [grid2])(2, 3) as MetaFFIHandle[][];
     assert.equal(grid.length, 2);
-    assert.equal(grid[1].length, 3);
-    assert.equal(id(grid[1][2]), 12);
+    assert.equal(grid[1]!.length, 3);
+    assert.equal(id(grid[1]![2]!), 12);
     assert.equal(hard('sumGrid', [grid2], [I32])(grid), 0 + 1 + 2 + 10 + 11 + 12);
     // a bare handle still holds the whole array, and goes back too
     const whole = hard('things', [I32], [H])(4);

@@ -73,8 +73,8 @@ describe('Java stubs', () => {
     const stub = readFileSync(join(dir, 'Calc_MetaFFIHost.ts'), 'utf8');
     assert.match(stub, /'class=com\.example\.Calc,callable=<init>',\s+\[T\.metaffi_int64_type\]/);
     assert.match(stub, /'class=com\.example\.Calc,field=memory,instance_required,getter'/);
-    assert.match(stub, /  static add\(a: number, b: number\): number;\n(.*\n)*  static add\(a: string, b: string\): string;/);
-    assert.match(stub, /  \/\*\*\n   \* Make a calculator\.\n   \* @param memory what it starts with in memory\n   \*\/\n  constructor\(memory: number \| bigint\);/);
+    assert.match(stub, / {2}static add\(a: number, b: number\): number;\n(.*\n)* {2}static add\(a: string, b: string\): string;/);
+    assert.match(stub, / {2}\/\*\*\n {3}\* Make a calculator\.\n {3}\* @param memory what it starts with in memory\n {3}\*\/\n {2}constructor\(memory: number \| bigint\);/);
     assert.match(stub, /export class Calc_Memo \{/);
     writeFileSync(join(dir, 'use_calc.ts'), calcProgram);
     typeCheck(dir);

@@ -87,8 +87,8 @@ describe('IDL JSON and the TypeScript host compiler', () => {
     metaffiOk(['-c', '--idl', join(dir, 'shop.idl.json'), '-h', 'typescript', '-o', dir]);
     const stub = readFileSync(join(dir, 'shop_MetaFFIHost.ts'), 'utf8');
     assert.match(stub, /\/\*\* Cart holds items\. \*\/\nexport class Cart \{/);
-    assert.match(stub, /constructor\(owner: string\) \{\n    this\.handle = entities\.Cart_new\(owner\) as MetaFFIHandle;/);
-    assert.match(stub, /export function Total\(carts: readonly Cart\[\]\): number \{\n  return entities\.Total\(carts\.map\(\(x\) => x\.handle\)\) as number;/);
+    assert.match(stub, /constructor\(owner: string\) \{\n {4}this\.handle = entities\.Cart_new\(owner\) as MetaFFIHandle;/);
+    assert.match(stub, /export function Total\(carts: readonly Cart\[\]\): number \{\n {2}return entities\.Total\(carts\.map\(\(x\) => x\.handle\)\) as number;/);
     assert.match(stub, /export function getTaxRate\(\): number/);
     assert.match(stub, /'callable=NewCart',\s+\[T\.metaffi_string8_type\],\s+\[T\.metaffi_handle_type\]/);
     writeFileSync(join(dir, 'use_shop.ts'), `
