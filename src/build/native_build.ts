@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { coreAddonPath, nativeSourceDir } from '../paths.js';
+import { coreAddonPath, filesIn, nativeSourceDir } from '../paths.js';
 import { cachedBuild, toolIdentity } from './cached.js';
 
 export function napiIncludeDir(): string {
@@ -37,7 +37,8 @@ export interface CompileOptions {
 export function compileShared(opts: CompileOptions): string {
   const cc = process.env.CC ?? 'cc';
   const flags = [
-    '-std=gnu11', '-O2', '-g', '-fPIC', '-shared', '-fvisibility=hidden',
+    // -flto: a library split over several files still inlines across them, as one file would
+    '-std=gnu11', '-O2', '-g', '-flto=auto', '-fPIC', '-shared', '-fvisibility=hidden',
     '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
     ...(process.env.METAFFI_WERROR === '1' ? ['-Werror'] : []),
     '-I', nativeSourceDir,
@@ -63,11 +64,13 @@ export function compileShared(opts: CompileOptions): string {
   });
 }
 
-/** The Node-API addon (native/core.c). */
+/** The Node-API addon: the files of native/core/, built as one shared object. */
 export function buildCore(): string {
+  const dir = join(nativeSourceDir, 'core');
   return compileShared({
-    sources: [join(nativeSourceDir, 'core.c')],
+    sources: filesIn(dir, '.c'),
     output: coreAddonPath(),
     includeDirs: [napiIncludeDir()],
+    depends: filesIn(dir, '.h'),
   });
 }

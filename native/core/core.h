@@ -1,0 +1,351 @@
+/*
+ * The native core's internal header: the types, globals and functions its files share.
+ * Only the files of native/core include it; plugins see metaffi.h alone.
+ */
+#ifndef METAFFI_CORE_H
+#define METAFFI_CORE_H
+
+/* Node-API's experimental version: finalizers then run during garbage collection instead of
+ * waiting for the event loop to turn, so handles and lent JS values dropped inside a long
+ * synchronous loop are freed as the loop goes. Such a finalizer may not call Node-API
+ * functions that touch the JS heap; the few that must (host records) post that part with
+ * node_api_post_finalizer. */
+#define NAPI_EXPERIMENTAL
+#define NAPI_VERSION 2147483647
+#include <node_api.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "metaffi.h"
+
+#define INLINE_ARGS 16
+#define FOREIGN_FN_ASKED 4
+#define MAX_SAFE_INT 9007199254740991LL
+#define HOST_ERROR_SLOTS 64
+
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t size;
+	size_t used;
+	_Alignas(16) char data[];
+} chunk;
+
+typedef struct {
+	chunk *head;
+	chunk *cur;
+} arena;
+
+typedef struct box box;
+
+typedef struct entity entity;
+
+typedef struct module_rec module_rec;
+
+typedef struct {
+	const metaffi_plugin *plugin;
+	void *dl;
+	int loaded;
+	uint32_t generation;
+	entity *entities;
+	module_rec *modules;
+	box *boxes; /* JS wrappers owning one reference each */
+} runtime_slot;
+
+enum { WRAP_BOX = 0x626f7831, WRAP_HOST = 0x686f7374 };
+
+typedef struct {
+	void **slots; /* NULL = empty, LIVE_GONE = removed */
+	size_t cap;   /* a power of two */
+	size_t used;  /* live and removed slots */
+	size_t live;
+} live_set;
+
+#define LIVE_GONE ((void *)&g_live_gone_mark)
+struct box {
+	uint32_t kind; /* WRAP_BOX */
+	void *val;
+	uint32_t runtime;
+	uint32_t generation;
+	int released;
+	int is_callable;
+	box *prev, *next;
+};
+
+enum { DEFER_RELEASE, DEFER_FREE_ENTITY, DEFER_FREE_MODULE, DEFER_HOST_SYNC };
+
+typedef struct {
+	int kind;
+	uint32_t runtime;
+	uint32_t generation;
+	void *ptr;
+} deferred;
+
+typedef struct {
+	uint32_t kind; /* WRAP_HOST */
+	napi_ref ref;
+	atomic_int count;
+	atomic_int queued; /* host syncs of this record waiting in the deferred queue */
+	int cached;        /* entity parameter caches holding it (JS thread only) */
+	int strong;
+	int typed; /* declared by makeMetaFFICallable */
+	size_t np, nr;
+	metaffi_type_info *params, *rets;
+} host_rec;
+
+/* Declared here: the Node-API headers this builds with list it among later versions, while
+ * Node.js 20 exports it. Weak, so a Node.js without it still loads the addon. */
+extern napi_status node_api_post_finalizer(napi_env env, napi_finalize finalize_cb,
+                                           void *finalize_data, void *finalize_hint)
+	__attribute__((weak));
+
+typedef struct {
+	napi_env env;
+	arena *ar;
+	uint64_t str_type;     /* encoding the receiving plugin prefers */
+	char where[160];       /* "[3][1]" path inside nested arrays, for messages */
+	char msg[512];         /* type error message */
+	box *last_box;         /* set by js_ref_to_cdt when the value was one of our boxes */
+	int depth;             /* arrays and maps entered, against METAFFI_MAX_DEPTH */
+	int range;             /* the error in msg is a RangeError */
+	int too_deep;          /* ... because the value nests deeper than METAFFI_MAX_DEPTH */
+} conv;
+
+/* Scratch typed arrays, one per element kind, reused across calls: allocating a typed array
+ * costs more than converting a short array. The JS helpers fill or read them; the core
+ * copies out before the scratch can be reused. */
+#define SCRATCH_MAX_ELEMS (1u << 16)
+typedef struct {
+	napi_ref ref;
+	void *data;
+	size_t cap;
+	int busy; /* a helper is filling it (an element getter could re-enter) */
+} scratch_t;
+
+/* cdt_to_js flags: keep packed arrays as typed arrays; the references in the value are
+ * borrowed (parameters) rather than owned (results). */
+#define CONV_KEEP_PACKED 1
+#define CONV_BORROWED 2
+/* A call of a JS function from a thread other than the JS thread. */
+enum { REQ_PENDING, REQ_RUNNING, REQ_DONE, REQ_CANCELLED };
+
+typedef struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int state;
+	host_rec *rec;
+	const cdt *params;
+	size_t np;
+	cdt *rets;
+	size_t nr;
+	metaffi_error err;
+	arena *ar;
+	int rc;
+} host_call_req;
+
+/* 50 ms ticks: how long one foreign call may keep the JS thread while a foreign thread
+ * waits to run a JS callback, before the wait is taken for a deadlock. */
+#define CALLBACK_DEADLOCK_TICKS 20
+struct module_rec {
+	void *pmod;
+	uint32_t runtime;
+	uint32_t generation;
+	module_rec *next;
+};
+
+/* The JS object or function last passed to a handle or callable parameter and what it
+ * converted to: passing the same one again (the usual case: a method called on one object,
+ * a callback defined once) costs a weak-reference read and a comparison instead of
+ * napi_unwrap. The reference is weak; while it still yields the object, the object's box
+ * (freed only when the object is collected) is valid, and a box can be released before
+ * that, so it is checked on every hit. A lent JS value's host record is not freed early
+ * (host_forget) while a cache holds it. */
+typedef struct {
+	napi_ref obj;
+	cdt value;
+	box *b; /* the box the value came from, or NULL for a host record */
+} ref_cache;
+
+struct entity {
+	entity *next;
+	uint32_t runtime;
+	uint32_t generation;
+	const metaffi_plugin *plugin;
+	void *pent; /* NULL once released */
+	int js_dead;
+	size_t np, nr;
+	metaffi_type_info *params, *rets;
+	char *name;
+	int keep_packed; /* a declared return type asks for typed arrays */
+	ref_cache *ref_cache; /* per parameter, for handle and callable parameters; or NULL */
+};
+
+
+extern pthread_key_t g_arena_key;
+extern pthread_once_t g_arena_once;
+void arena_destroy(void *p);
+void arena_key_init(void);
+chunk *chunk_new(size_t size);
+extern __thread arena *tls_arena __attribute__((tls_model("initial-exec")));
+arena *thread_arena(void);
+void *arena_alloc(arena *a, size_t size);
+metaffi_mark arena_mark_of(arena *a);
+void arena_reset_to(arena *a, metaffi_mark m);
+void *core_alloc(size_t size);
+metaffi_mark core_arena_mark(void);
+void core_arena_reset(metaffi_mark m);
+const char *arena_strdup(arena *a, const char *s, size_t len);
+const char *core_strdup(const char *s, size_t len);
+const char *arena_printf(arena *a, const char *fmt, ...);
+extern runtime_slot g_rt[RT_COUNT];
+extern napi_env g_env;
+extern atomic_int g_shutting_down;
+extern atomic_int g_depth;
+extern atomic_uint g_outer_calls;
+void depth_enter(void);
+void depth_leave(void);
+extern napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
+extern napi_ref g_error_details_fn;
+extern napi_ref g_object_proto;
+extern napi_threadsafe_function g_tsfn;
+extern napi_ref g_host_errors[HOST_ERROR_SLOTS];
+extern uint64_t g_host_error_seq;
+extern int g_host_errors_kept;
+extern __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
+int on_js_thread(void);
+extern live_set g_live;
+extern char g_live_gone_mark;
+size_t live_hash(const void *p, size_t cap);
+int live_has(const void *p);
+int live_add(void *p);
+void live_remove(const void *p);
+void *core_wrapped(napi_env env, napi_value v, uint32_t *kind);
+void box_link(box *b);
+void box_unlink(box *b);
+int box_alive(const box *b);
+extern pthread_mutex_t g_defer_lock;
+extern deferred *g_defer;
+extern size_t g_defer_len, g_defer_cap;
+extern int g_defer_posted;
+void defer_push(int kind, uint32_t runtime, uint32_t generation, void *ptr);
+void defer_drain(void);
+void types_free(metaffi_type_info *t, size_t n);
+void host_rec_free(host_rec *r);
+void host_rec_finalize_later(napi_env env, void *data, void *hint);
+void host_rec_finalize(napi_env env, void *data, void *hint);
+void host_forget(host_rec *r);
+void host_sync(void *p);
+void host_sync_queued(void *p);
+void host_retain(host_rec *r);
+void host_release(host_rec *r);
+host_rec *host_rec_new(napi_env env, napi_value obj);
+host_rec *host_rec_of(napi_env env, napi_value obj);
+void conv_init(conv *c, napi_env env, arena *ar, uint64_t str_type);
+const char *where_short(const char *where, char *out, size_t size);
+void conv_throw(conv *c, int rc, const char *prefix);
+int conv_enter(conv *c);
+void conv_leave(conv *c);
+ptrdiff_t find_lone_surrogate(const char16_t *u, size_t n);
+void describe_js(napi_env env, napi_value v, char *out, size_t size);
+int conv_fail(conv *c, napi_value v, const char *expected);
+int lone_surrogate_fail(conv *c, ptrdiff_t at, uint64_t declared);
+int js_string_to_utf16(conv *c, napi_value v, cdt *out);
+int js_string_to_cdt(conv *c, napi_value v, uint64_t want, cdt *out);
+int js_char_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out);
+int js_int_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out);
+size_t packed_width(uint64_t e);
+int is_packable(uint64_t t);
+uint64_t typedarray_element(napi_typedarray_type t);
+extern scratch_t g_scratch[16];
+int scratch_slot(uint64_t elem, napi_typedarray_type *tt);
+void free_external(napi_env env, void *data, void *hint);
+napi_status scratch_get(napi_env env, uint64_t elem, size_t n, napi_value *out, void **data);
+int typedarray_to_packed(conv *c, napi_value v, uint64_t want, cdt *out);
+int pack_with_helper(conv *c, napi_value v, uint64_t elem, uint32_t len, cdt *out);
+void where_prepend(conv *c, size_t i);
+void where_prepend_key(conv *c, napi_value key);
+int array_element(conv *c, napi_value arr, uint32_t i, napi_value *item);
+int js_array_to_cdt(conv *c, napi_value v, uint64_t elem, int dims, cdt *out);
+int js_any_to_cdt(conv *c, napi_value v, cdt *out);
+int js_ref_to_cdt(conv *c, napi_value v, cdt *out, int want_callable);
+int js_to_cdt(conv *c, napi_value v, uint64_t type, int dims, cdt *out);
+napi_status int64_to_js(napi_env env, int64_t v, napi_value *out);
+napi_status uint64_to_js(napi_env env, uint64_t v, napi_value *out);
+size_t utf16_encode(uint32_t cp, char16_t *o);
+napi_status packed_to_typedarray(napi_env env, const cdt *v, napi_value *out);
+ptrdiff_t utf8_invalid_at(const unsigned char *s, size_t n);
+napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, napi_value *out);
+napi_status too_deep(napi_env env);
+napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int depth, napi_value *out);
+void cdt_release_refs(const cdt *v);
+void throw_metaffi_error(napi_env env, const char *runtime, const metaffi_error *err,
+                                const char *context);
+void throw_simple(napi_env env, const char *fmt, ...);
+void clear_host_errors(napi_env env);
+void host_exception_to_error(napi_env env, arena *ar, napi_value exc, metaffi_error *err);
+void cdt_own(arena *ar, cdt *v);
+int call_host_on_js_thread(napi_env env, arena *ar, host_rec *r, const cdt *params,
+                                  size_t np, cdt **rets, size_t *nr, metaffi_error *err);
+void run_host_request(napi_env env, host_call_req *req);
+void tsfn_call_js(napi_env env, napi_value js_cb, void *context, void *data);
+int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt **rets,
+                                       size_t *nr, metaffi_error *err);
+int core_call(uint32_t runtime, void *callable, const cdt *params, size_t np,
+                     cdt **rets, size_t *nr, metaffi_error *err);
+void core_retain(uint32_t runtime, void *val);
+void core_release(uint32_t runtime, void *val);
+extern const metaffi_core g_core;
+void box_finalize(napi_env env, void *data, void *hint);
+napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable);
+const char *runtime_name(uint32_t rt);
+void finish_call(napi_env env, arena *ar, metaffi_mark mark);
+napi_value foreign_fn_call(napi_env env, napi_callback_info info);
+void ref_cache_clear(napi_env env, ref_cache *cache);
+void entity_destroy(entity *e);
+void entity_finalize(napi_env env, void *data, void *hint);
+void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size);
+int value_fits(uint64_t d, int dims, const cdt *v);
+int result_fits(const metaffi_type_info *ti, const cdt *v);
+int check_results(napi_env env, const entity *e, const cdt *rets);
+napi_value entity_call(napi_env env, napi_callback_info info, size_t asked);
+napi_value entity_call_0(napi_env env, napi_callback_info info);
+napi_value entity_call_1(napi_env env, napi_callback_info info);
+napi_value entity_call_2(napi_env env, napi_callback_info info);
+napi_value entity_call_3(napi_env env, napi_callback_info info);
+napi_value entity_call_4(napi_env env, napi_callback_info info);
+napi_value entity_call_n(napi_env env, napi_callback_info info);
+napi_callback entity_callback(size_t np);
+int get_u32(napi_env env, napi_value v, uint32_t *out);
+char *get_string(napi_env env, napi_value v);
+napi_value js_undefined(napi_env env);
+int slot_of(napi_env env, napi_value v, runtime_slot **out, uint32_t *rt);
+napi_value n_init(napi_env env, napi_callback_info info);
+napi_value n_load_library(napi_env env, napi_callback_info info);
+napi_value n_load_plugin(napi_env env, napi_callback_info info);
+napi_value n_free_runtime(napi_env env, napi_callback_info info);
+napi_value n_is_loaded(napi_env env, napi_callback_info info);
+void module_destroy(module_rec *m);
+void module_finalize(napi_env env, void *data, void *hint);
+napi_value n_load_module(napi_env env, napi_callback_info info);
+int read_types(napi_env env, napi_value arr, metaffi_type_info **out, size_t *n);
+napi_value n_load_entity(napi_env env, napi_callback_info info);
+box *box_of_handle(napi_env env, napi_value v);
+napi_value n_release_handle(napi_env env, napi_callback_info info);
+napi_value n_handle_info(napi_env env, napi_callback_info info);
+napi_value n_set_callable_types(napi_env env, napi_callback_info info);
+napi_value n_live_handles(napi_env env, napi_callback_info info);
+void flush_runtimes(void);
+napi_value n_flush(napi_env env, napi_callback_info info);
+void at_exit_hook(void *arg);
+napi_value module_init(napi_env env, napi_value exports);
+
+#endif

@@ -1,0 +1,229 @@
+#include "core.h"
+
+/* ------------------------------------------------------------------------------------ */
+/* Modules and entities                                                                  */
+
+
+
+void ref_cache_clear(napi_env env, ref_cache *cache)
+{
+	if (!cache->obj) return;
+	napi_value alive = NULL;
+	if (cache->value.v.ref.runtime == RT_HOST)
+		napi_get_reference_value(env, cache->obj, &alive);
+	napi_delete_reference(env, cache->obj);
+	cache->obj = NULL;
+	/* While its object lives, a cached record is not freed (host_forget waits for the
+	 * cache); once the object is gone the record goes with it and is not touched here. */
+	if (alive) {
+		host_rec *r = cache->value.v.ref.val;
+		r->cached--;
+		host_forget(r);
+	}
+}
+
+
+void entity_destroy(entity *e)
+{
+	runtime_slot *s = &g_rt[e->runtime];
+	entity **pp = &s->entities;
+	while (*pp && *pp != e) pp = &(*pp)->next;
+	if (*pp) *pp = e->next;
+	if (e->pent && s->loaded && s->generation == e->generation) e->plugin->free_entity(e->pent);
+	types_free(e->params, e->np);
+	types_free(e->rets, e->nr);
+	if (e->ref_cache) {
+		for (size_t i = 0; i < e->np; i++) ref_cache_clear(g_env, &e->ref_cache[i]);
+		free(e->ref_cache);
+	}
+	free(e->name);
+	free(e);
+}
+
+void entity_finalize(napi_env env, void *data, void *hint)
+{
+	(void)env;
+	(void)hint;
+	entity *e = data;
+	if (g_shutting_down) return;
+	defer_push(DEFER_FREE_ENTITY, e->runtime, e->generation, e);
+}
+
+void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && o < size; i++) {
+		int dims = (t[i].type & MT_ARRAY) ? (t[i].dims > 0 ? t[i].dims : 1) : 0;
+		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", metaffi_type_name(MT_ELEMENT(t[i].type)));
+		for (int d = 0; d < dims && o < size; d++) o += snprintf(out + o, size - o, "[]");
+	}
+}
+
+/* `asked`: how many arguments to fetch at first. V8 writes every slot asked for (undefined
+ * past the real count), so the entity's function asks for its declared count (see
+ * entity_callback); argc still reports the real count. */
+/* Whether a plugin's result is of the kind its declared type promises. Plugins convert to
+ * the declared type themselves; this one check in the core makes sure that whatever a
+ * plugin does, a JS caller never receives a value of another kind than declared. */
+int value_fits(uint64_t d, int dims, const cdt *v)
+{
+	uint64_t t = v->type;
+	if (dims > 0) {
+		if (t == MT_NULL) return 1;
+		if (!(t & MT_ARRAY)) return 0;
+		if (t & MT_PACKED) return dims == 1 && (d == MT_ANY || d == MT_HANDLE || MT_ELEMENT(t) == d);
+		for (size_t i = 0; i < v->v.arr.len; i++)
+			if (!value_fits(d, dims - 1, &v->v.arr.elems[i])) return 0;
+		return 1;
+	}
+	switch (d) {
+	case MT_ANY:
+	case MT_HANDLE: return 1;
+	case MT_NULL: return t == MT_NULL;
+	case MT_CALLABLE: return t == MT_CALLABLE || t == MT_NULL;
+	case MT_MAP: return t == MT_MAP || t == MT_NULL;
+	case MT_STRING8:
+	case MT_STRING16:
+	case MT_STRING32: return t == MT_STRING8 || t == MT_STRING16 || t == MT_STRING32 || t == MT_NULL;
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32: return t == MT_CHAR8 || t == MT_CHAR16 || t == MT_CHAR32;
+	default: return t == d; /* numbers and bool: exactly the declared type */
+	}
+}
+
+int result_fits(const metaffi_type_info *ti, const cdt *v)
+{
+	int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
+	return value_fits(MT_ELEMENT(ti->type), dims, v);
+}
+
+int check_results(napi_env env, const entity *e, const cdt *rets)
+{
+	for (size_t i = 0; i < e->nr; i++) {
+		if (result_fits(&e->rets[i], &rets[i])) continue;
+		throw_simple(env, "%s: the %s runtime returned %s%s where %s is declared (return value %zu)", e->name,
+		             e->plugin->name, rets[i].type & MT_ARRAY ? "an array of " : "",
+		             metaffi_type_name(MT_ELEMENT(rets[i].type)), metaffi_type_name(MT_ELEMENT(e->rets[i].type)),
+		             i + 1);
+		for (size_t j = 0; j < e->nr; j++) cdt_release_refs(&rets[j]);
+		return -1;
+	}
+	return 0;
+}
+
+napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
+{
+	napi_value inline_argv[INLINE_ARGS];
+	size_t argc = asked;
+	entity *e;
+	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
+	runtime_slot *s = &g_rt[e->runtime];
+	if (!e->pent || !s->loaded || s->generation != e->generation) {
+		throw_simple(env, "%s: the %s runtime was released; load the runtime, module and entity again",
+		             e->name, runtime_name(e->runtime));
+		return NULL;
+	}
+	if (argc != e->np) {
+		char types[512];
+		type_list_text(e->params, e->np, types, sizeof types);
+		char msg[768];
+		snprintf(msg, sizeof msg, "%s expects %zu argument%s (%s), got %zu", e->name, e->np,
+		         e->np == 1 ? "" : "s", types, argc);
+		napi_throw_type_error(env, NULL, msg);
+		return NULL;
+	}
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	napi_value *argv = inline_argv;
+	if (argc > asked) {
+		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
+		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	}
+	cdt inline_cdts[INLINE_ARGS];
+	size_t total = e->np + e->nr;
+	cdt *cd = total <= INLINE_ARGS ? inline_cdts : arena_alloc(ar, total * sizeof(cdt));
+	conv c;
+	conv_init(&c, env, ar, e->plugin->preferred_string);
+	for (size_t i = 0; i < e->np; i++) {
+		const metaffi_type_info *ti = &e->params[i];
+		ref_cache *cache = e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
+		                     ? &e->ref_cache[i] : NULL;
+		if (cache && cache->obj) {
+			napi_value last = NULL;
+			bool same = false;
+			napi_get_reference_value(env, cache->obj, &last);
+			if (last) napi_strict_equals(env, last, argv[i], &same);
+			if (same && (!cache->b || box_alive(cache->b))) {
+				cd[i] = cache->value;
+				continue;
+			}
+		}
+		int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
+		c.where[0] = 0;
+		c.last_box = NULL;
+		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
+		if (!rc && cache && (cd[i].type == MT_CALLABLE || cd[i].type == MT_HANDLE)) {
+			ref_cache_clear(env, cache);
+			if (napi_create_reference(env, argv[i], 0, &cache->obj) != napi_ok) cache->obj = NULL;
+			cache->value = cd[i];
+			cache->b = c.last_box;
+			if (cache->obj && cd[i].v.ref.runtime == RT_HOST) ((host_rec *)cd[i].v.ref.val)->cached++;
+		}
+		if (rc) {
+			char prefix[400];
+			snprintf(prefix, sizeof prefix, "%s: argument %zu", e->name, i + 1);
+			conv_throw(&c, rc, prefix);
+			arena_reset_to(ar, mark);
+			return NULL;
+		}
+	}
+	metaffi_error err = {0};
+	depth_enter();
+	int rc = e->plugin->xcall(e->pent, cd, e->np, cd + e->np, e->nr, &err);
+	depth_leave();
+	napi_value result = NULL;
+	if (rc) {
+		throw_metaffi_error(env, e->plugin->name, &err, NULL);
+	} else if (check_results(env, e, cd + e->np)) {
+		result = NULL;
+	} else if (e->nr == 0) {
+		napi_get_undefined(env, &result);
+	} else if (e->nr == 1) {
+		if (cdt_to_js(env, ar, &cd[e->np], e->keep_packed ? CONV_KEEP_PACKED : 0, &result) != napi_ok) result = NULL;
+	} else {
+		napi_create_array_with_length(env, e->nr, &result);
+		for (size_t i = 0; i < e->nr; i++) {
+			napi_value item;
+			if (cdt_to_js(env, ar, &cd[e->np + i], e->keep_packed ? CONV_KEEP_PACKED : 0, &item) != napi_ok) {
+				for (size_t j = i + 1; j < e->nr; j++) cdt_release_refs(&cd[e->np + j]);
+				result = NULL;
+				break;
+			}
+			napi_set_element(env, result, (uint32_t)i, item);
+		}
+	}
+	finish_call(env, ar, mark);
+	return result;
+}
+
+napi_value entity_call_0(napi_env env, napi_callback_info info) { return entity_call(env, info, 0); }
+napi_value entity_call_1(napi_env env, napi_callback_info info) { return entity_call(env, info, 1); }
+napi_value entity_call_2(napi_env env, napi_callback_info info) { return entity_call(env, info, 2); }
+napi_value entity_call_3(napi_env env, napi_callback_info info) { return entity_call(env, info, 3); }
+napi_value entity_call_4(napi_env env, napi_callback_info info) { return entity_call(env, info, 4); }
+napi_value entity_call_n(napi_env env, napi_callback_info info) { return entity_call(env, info, INLINE_ARGS); }
+
+/* The function for an entity of np parameters: it fetches exactly np arguments. */
+napi_callback entity_callback(size_t np)
+{
+	switch (np) {
+	case 0: return entity_call_0;
+	case 1: return entity_call_1;
+	case 2: return entity_call_2;
+	case 3: return entity_call_3;
+	case 4: return entity_call_4;
+	default: return entity_call_n;
+	}
+}
