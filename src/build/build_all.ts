@@ -6,7 +6,7 @@
 import { buildCore } from './native_build.js';
 import { findPython, python3Plugin } from '../runtimes/python3/index.js';
 import { findJava, openjdkHelperClasses, openjdkPlugin } from '../runtimes/openjdk/index.js';
-import { goPlugin } from '../runtimes/go.js';
+import { goPlugin } from '../runtimes/go/index.js';
 import { buildGoExample } from '../compiler/go_guest.js';
 
 function step(name: string, build: () => string): void {

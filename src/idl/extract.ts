@@ -43,7 +43,7 @@ export async function extractIdl(source: string): Promise<IdlDefinition> {
   switch (sourceKind(source)) {
     case 'python': return (await import('../runtimes/python3/idl.js')).extractPythonIdl(source);
     case 'java': return (await import('../runtimes/openjdk/idl.js')).extractJavaIdl(source);
-    case 'go': return (await import('./go.js')).extractGoIdl(source);
+    case 'go': return (await import('../runtimes/go/idl.js')).extractGoIdl(source);
     case 'json': return (await import('./json.js')).readIdlJson(source);
   }
 }

@@ -1,6 +1,6 @@
 import { MetaFFIError } from '../errors.js';
 import type { RuntimeAdapter } from './adapter.js';
-import { go } from './go.js';
+import { go } from './go/index.js';
 import { openjdk } from './openjdk/index.js';
 import { python3 } from './python3/index.js';
 

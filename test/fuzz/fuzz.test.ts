@@ -33,7 +33,7 @@ function goEcho(): string {
   const outDir = join(repoRoot, 'build', 'test-go', 'fuzz_echo');
   const lib = join(outDir, 'echo_MetaFFIGuest');
   const inputs = Math.max(statSync(join(src, 'echo.go')).mtimeMs, statSync(join(repoRoot, 'src', 'compiler', 'go_guest.ts')).mtimeMs,
-    statSync(join(repoRoot, 'go', 'guest', 'metaffi_runtime.go')).mtimeMs);
+    statSync(join(repoRoot, 'runtimes', 'go', 'guest', 'metaffi_runtime.go')).mtimeMs);
   if (existsSync(`${lib}.so`) && statSync(`${lib}.so`).mtimeMs >= inputs) return lib;
   const r = metaffi(['-c', '--idl', src, '-g', 'go', '-o', outDir]);
   if (r.status !== 0) throw new Error(`building the Go guest for the fuzzer failed:\n${r.stderr}`);

@@ -1,9 +1,9 @@
-import { runGoHelper } from '../compiler/go_guest.js';
-import type { IdlDefinition } from './schema.js';
+import type { IdlDefinition } from '../../idl/schema.js';
+import { runGoHelper } from './generator.js';
 
 /**
  * The IDL of a Go file (read alone) or package folder, read by the Go toolchain's own
- * parser and type checker (go/metaffi-go). Exported functions, methods (pointer and value
+ * parser and type checker (runtimes/go/generator). Exported functions, methods (pointer and value
  * receivers, promoted ones included), struct fields, package variables and constants.
  * Entity paths are the go runtime's: callable=Func, callable=Type.Method with
  * instance_required, field=Type.Field and global=Name with getter/setter, and the

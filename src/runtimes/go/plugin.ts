@@ -1,17 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compileShared } from '../build/native_build.js';
-import { pathValue } from '../entity_path.js';
-import { MetaFFIError } from '../errors.js';
-import type { NativeCore, PathItem } from '../native.js';
-import { buildDir, nativeSourceDir } from '../paths.js';
-import type { RuntimeAdapter } from './adapter.js';
+import { compileShared } from '../../build/native_build.js';
+import { pathValue } from '../../entity_path.js';
+import { MetaFFIError } from '../../errors.js';
+import type { NativeCore, PathItem } from '../../native.js';
+import { buildDir } from '../../paths.js';
+import { goHome } from './generator.js';
+import type { RuntimeAdapter } from '../adapter.js';
 
-/** The go runtime plugin (native/go.c), built now if missing. It needs no Go toolchain:
+/** The go runtime plugin (runtimes/go/plugin/go.c), built now if missing. It needs no Go toolchain:
  * the Go runtime comes inside each guest library. */
 export function goPlugin(): string {
   try {
-    return compileShared({ sources: [join(nativeSourceDir, 'go.c')], output: join(buildDir(), 'plugins', 'go', 'metaffi_go.so') });
+    return compileShared({ sources: [join(goHome, 'plugin', 'go.c')], output: join(buildDir(), 'plugins', 'go', 'metaffi_go.so') });
   } catch (e) {
     throw new MetaFFIError(`go runtime: building the plugin failed: ${(e as Error).message}`);
   }
