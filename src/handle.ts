@@ -2,7 +2,25 @@
 /** util.inspect.custom, by its registered name: the declarations then need no Node.js types,
  * so projects without @types/node type-check against this package. */
 const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
-import { nativeCore } from './native.js';
+
+/** What a handle asks of the native core. The core hands itself over when it loads (before
+ * it makes any handle), so this module does not import the loader. */
+interface HandleCore {
+  releaseHandle(handle: object): void;
+  handleInfo(handle: object): { runtime: string; released: boolean; description?: string };
+}
+
+let core: HandleCore | undefined;
+
+/** @internal Called by the native core's loader. */
+export function bindHandleCore(c: HandleCore): void {
+  core = c;
+}
+
+function handleCore(): HandleCore {
+  if (!core) throw new TypeError('MetaFFIHandle objects are made by metaffi only');
+  return core;
+}
 
 /**
  * An object of a foreign runtime (a Python object, a Java object, a Go value). Opaque in
@@ -14,22 +32,22 @@ import { nativeCore } from './native.js';
 export class MetaFFIHandle {
   /** The runtime that owns the object: 'python3', 'openjdk', 'go' or 'js'. */
   get runtime(): string {
-    return nativeCore().handleInfo(this).runtime;
+    return handleCore().handleInfo(this).runtime;
   }
 
   /** True after release(), or after the owning runtime was released. */
   get released(): boolean {
-    return nativeCore().handleInfo(this).released;
+    return handleCore().handleInfo(this).released;
   }
 
   /** The foreign type of the object, e.g. 'builtins.dict' or 'java.util.ArrayList'. */
   get foreignType(): string | undefined {
-    return nativeCore().handleInfo(this).description;
+    return handleCore().handleInfo(this).description;
   }
 
   /** Drop the foreign reference now. Calling it again does nothing. */
   release(): void {
-    nativeCore().releaseHandle(this);
+    handleCore().releaseHandle(this);
   }
 
   [Symbol.dispose](): void {
@@ -37,7 +55,7 @@ export class MetaFFIHandle {
   }
 
   toString(): string {
-    const info = nativeCore().handleInfo(this);
+    const info = handleCore().handleInfo(this);
     if (info.released) return `MetaFFIHandle(${info.runtime}, released)`;
     return `MetaFFIHandle(${info.runtime}${info.description ? ' ' + info.description : ''})`;
   }

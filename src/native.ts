@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { MetaFFIError, type MetaFFIErrorDetails } from './errors.js';
-import { MetaFFIHandle } from './handle.js';
+import { bindHandleCore, MetaFFIHandle } from './handle.js';
 import { buildCore } from './build/native_build.js';
 import { coreAddonPath } from './paths.js';
 import type { NativeTypeInfo } from './types.js';
@@ -185,6 +185,7 @@ export function nativeCore(): NativeCore {
   const require = createRequire(import.meta.url);
   const loaded = require(path) as NativeCore;
   loaded.init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap, errorDetails });
+  bindHandleCore(loaded);
   // Foreign runtimes buffer output (Python's sys.stdout): flush it even on process.exit().
   process.on('exit', () => loaded.flush());
   core = loaded;

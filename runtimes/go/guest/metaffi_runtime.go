@@ -46,33 +46,33 @@ import (
 	"unsafe"
 )
 
-// Type codes (native/metaffi.h).
+// Type codes: the one table in metaffi_types.h (included by metaffi.h above), through cgo.
 const (
-	mffiF64      uint64 = 1
-	mffiF32      uint64 = 2
-	mffiI8       uint64 = 4
-	mffiI16      uint64 = 8
-	mffiI32      uint64 = 16
-	mffiI64      uint64 = 32
-	mffiU8       uint64 = 64
-	mffiU16      uint64 = 128
-	mffiU32      uint64 = 256
-	mffiU64      uint64 = 512
-	mffiBool     uint64 = 1024
-	mffiStr8     uint64 = 4096
-	mffiStr16    uint64 = 8192
-	mffiStr32    uint64 = 16384
-	mffiHandle   uint64 = 32768
-	mffiArray    uint64 = 65536
-	mffiSize     uint64 = 262144
-	mffiChar8    uint64 = 524288
-	mffiChar16   uint64 = 1048576
-	mffiChar32   uint64 = 2097152
-	mffiAny      uint64 = 4194304
-	mffiNull     uint64 = 8388608
-	mffiCallable uint64 = 16777216
-	mffiPacked   uint64 = 33554432
-	mffiMap      uint64 = 1 << 40
+	mffiF64      = uint64(C.MT_FLOAT64)
+	mffiF32      = uint64(C.MT_FLOAT32)
+	mffiI8       = uint64(C.MT_INT8)
+	mffiI16      = uint64(C.MT_INT16)
+	mffiI32      = uint64(C.MT_INT32)
+	mffiI64      = uint64(C.MT_INT64)
+	mffiU8       = uint64(C.MT_UINT8)
+	mffiU16      = uint64(C.MT_UINT16)
+	mffiU32      = uint64(C.MT_UINT32)
+	mffiU64      = uint64(C.MT_UINT64)
+	mffiBool     = uint64(C.MT_BOOL)
+	mffiStr8     = uint64(C.MT_STRING8)
+	mffiStr16    = uint64(C.MT_STRING16)
+	mffiStr32    = uint64(C.MT_STRING32)
+	mffiHandle   = uint64(C.MT_HANDLE)
+	mffiArray    = uint64(C.MT_ARRAY)
+	mffiSize     = uint64(C.MT_SIZE)
+	mffiChar8    = uint64(C.MT_CHAR8)
+	mffiChar16   = uint64(C.MT_CHAR16)
+	mffiChar32   = uint64(C.MT_CHAR32)
+	mffiAny      = uint64(C.MT_ANY)
+	mffiNull     = uint64(C.MT_NULL)
+	mffiCallable = uint64(C.MT_CALLABLE)
+	mffiPacked   = uint64(C.MT_PACKED)
+	mffiMap      = uint64(C.MT_MAP)
 
 	mffiRtHost uint32 = 0
 	mffiRtGo   uint32 = 3
