@@ -9,8 +9,9 @@
  * would). A guest that cannot be built fails every test that needs it with the reason.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { findJdkTool } from '../../src/runtimes/openjdk/discovery.js';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { MetaFFITypeInfo, MetaFFITypes as T, MetaFFIError, MetaFFIHandle, type MetaFFIModule } from 'metaffi';
 import { fixture, repoRoot } from '../support/fixtures.js';
@@ -39,17 +40,9 @@ function newest(path: string): number {
   return t;
 }
 
-function jdkTool(name: string): string {
-  const home = process.env.JAVA_HOME;
-  if (home && existsSync(join(home, 'bin', name))) return join(home, 'bin', name);
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, name);
-    if (dir && existsSync(p)) {
-      const beside = join(dirname(realpathSync(p)), name);
-      return existsSync(beside) ? beside : p;
-    }
-  }
-  throw new Error(`the MetaFFI suite needs ${name} (a JDK 17 or newer): set JAVA_HOME or put ${name} on PATH`);
+/** The JDK's tools, found the one way the package finds them (JAVA_HOME, else java on PATH). */
+function jdkTool(name: 'javac' | 'jar'): string {
+  return findJdkTool(name);
 }
 
 function javaSources(dir: string): string[] {
