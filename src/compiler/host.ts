@@ -9,7 +9,7 @@ export async function compileHost(idl: IdlDefinition, language: string, outDir: 
   switch (language) {
     case 'typescript':
     case 'ts':
-      return (await import('./typescript_host.js')).compileTypeScriptHost(idl, outDir);
+      return (await import('./typescript/index.js')).compileTypeScriptHost(idl, outDir);
     default:
       throw new MetaFFIError(`-h ${language}: unknown host language; supported: ${hostLanguages.join(', ')}`);
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { generateTypeScriptHost, toIdentifier } from '../../src/compiler/typescript_host.js';
+import { generateTypeScriptHost, toIdentifier } from '../../src/compiler/typescript/index.js';
 import { MetaFFIError } from '../../src/errors.js';
 import { readIdlJson, validateIdl } from '../../src/idl/json.js';
 import { fixture } from '../support/fixtures.js';

@@ -1,0 +1,117 @@
+/** Small pieces of the generated text: quoting, wrapping, overload order, defaults, hints. */
+import type { IdlClass, IdlFunction } from '../../idl/schema.js';
+import { KEY_ORDER, type ArgInfo, type Callable } from './types.js';
+
+
+export function isInstanceAccessor(fn: IdlFunction, kind: 'getter' | 'setter'): boolean {
+  if (fn.instance_required === true || fn.entity_path.instance_required === 'true') return true;
+  return fn.parameters.length > (kind === 'getter' ? 0 : 1);
+}
+
+export function rank(key: string): number {
+  const i = KEY_ORDER.indexOf(key);
+  return i < 0 ? KEY_ORDER.length : i;
+}
+
+/** Which overload to try first for the same arguments: the common Java types first. */
+export const SPECIFICITY = ['int32', 'int64', 'float64', 'int16', 'int8', 'float32', 'uint8', 'uint16', 'uint32', 'uint64', 'size',
+  'bool', 'char16', 'char8', 'char32', 'string8', 'string16', 'string32', 'callable', 'handle', 'null', 'any'];
+
+export function compareSpecificity(a: Callable, b: Callable): number {
+  if (a.params.length !== b.params.length) return a.params.length - b.params.length;
+  for (let i = 0; i < a.params.length; i++) {
+    const pa = a.params[i]!;
+    const pb = b.params[i]!;
+    if (pa.dims !== pb.dims) return pa.dims - pb.dims;
+    // Known classes before bare handles before any.
+    const ra = SPECIFICITY.indexOf(pa.base) - (pa.cls ? 0.5 : 0);
+    const rb = SPECIFICITY.indexOf(pb.base) - (pb.cls ? 0.5 : 0);
+    if (ra !== rb) return ra - rb;
+  }
+  return 0;
+}
+
+/** A default value as TS source, when the IDL carries it (tag `default`, JSON text). */
+export function defaultValue(p: ArgInfo): string | undefined {
+  const raw = p.arg.tags.default;
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (p.dims > 0) return Array.isArray(v) && v.length === 0 ? '[]' : undefined;
+  switch (p.base) {
+    case 'int64': case 'uint64': case 'size':
+      if (typeof v !== 'number' || !Number.isInteger(v)) return undefined;
+      return Number.isSafeInteger(v) ? String(v) : `${raw.trim()}n`;
+    case 'float64': case 'float32': case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32':
+      return typeof v === 'number' ? String(v) : undefined;
+    case 'bool': return typeof v === 'boolean' ? String(v) : undefined;
+    case 'string8': case 'string16': case 'string32': case 'char8': case 'char16': case 'char32':
+      return typeof v === 'string' ? quote(v) : undefined;
+    case 'any': return typeof v === 'string' ? quote(v) : v === null || typeof v !== 'object' ? JSON.stringify(v) : undefined;
+    case 'null': case 'handle': return v === null ? 'null' : undefined;
+    default: return undefined;
+  }
+}
+
+export const MAX_LINE = 120;
+
+/** A string literal in single quotes. */
+export function quote(s: string): string {
+  return `'${s.replace(/[\\']/g, (m) => '\\' + m).replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+}
+
+/** `head(params)tail`, or one parameter a line when that is too long. */
+export function wrapSignature(ind: string, head: string, params: string, tail: string): string[] {
+  const one = `${ind}${head}(${params})${tail}`;
+  if (one.length <= MAX_LINE || params === '') return [one];
+  return [`${ind}${head}(`, ...splitParams(params).map((p) => `${ind}  ${p},`), `${ind})${tail}`];
+}
+
+/** Split a parameter list at its top-level commas. */
+export function splitParams(params: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < params.length; i++) {
+    const ch = params[i];
+    if (ch === '(' || ch === '[' || ch === '{' || ch === '<') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}' || (ch === '>' && params[i - 1] !== '=')) depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(params.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(params.slice(start).trim());
+  return out;
+}
+
+export function escapeTemplate(s: string): string {
+  return s.replace(/[`\\$]/g, (m) => '\\' + m);
+}
+
+export function simpleClassName(c: IdlClass): string {
+  // Java: pkg.Outer$Inner -> Outer_Inner (the `$` of nested classes kept readable).
+  const last = c.name.split('.').pop()!;
+  return last.replace(/\$/g, '_');
+}
+
+/** The foreign type names that mean this class in type aliases. */
+export function classAliases(c: IdlClass): string[] {
+  const out = [c.name];
+  const fq = c.entity_path?.class;
+  if (fq) out.push(fq, fq.replace(/\$/g, '.'));
+  return out;
+}
+
+export function modulePathHint(runtime: string, name: string, guestLib: string): string {
+  switch (runtime) {
+    case 'python3': return `the .py file or package folder of \`${name}\`, or its importable name`;
+    case 'openjdk': return 'the .jar files and class folders that hold the classes, joined with `;`';
+    case 'go': return `the Go guest library built by \`metaffi -c --idl <source> -g go\` (${guestLib || `${name}_MetaFFIGuest`}.so)`;
+    default: return 'the foreign module';
+  }
+}
