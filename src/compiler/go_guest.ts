@@ -4,7 +4,7 @@
  * The Go side lives in the Go toolchain: runtimes/go/generator reads the package with go/parser and
  * go/types (imports, third-party modules included, come from `go list -export`) and writes
  * a build module holding the generated entity wrappers (metaffi_entities.go), the guest
- * runtime (runtimes/go/guest/metaffi_runtime.go) and metaffi.h; `go build -buildmode=c-shared` then
+ * runtime (runtimes/go/guest/*.go) and metaffi.h; `go build -buildmode=c-shared` then
  * makes <name>_MetaFFIGuest.so.
  */
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ export function compileGoGuest(source: string, idl: IdlDefinition, outDir: strin
   const src = resolve(source);
   const work = mkdtempSync(join(tmpdir(), 'metaffi-go-'));
   try {
-    const name = runGoHelper(['prepare', src, work, join(goHome, 'guest', 'metaffi_runtime.go'), join(nativeSourceDir, 'metaffi.h')],
+    const name = runGoHelper(['prepare', src, work, join(goHome, 'guest'), join(nativeSourceDir, 'metaffi.h')],
       `cannot build a Go guest from ${source}`).trim() || idl.metaffi_guest_lib.replace(/_MetaFFIGuest$/, '');
     const lib = `${name}_MetaFFIGuest.so`;
     const flags = [process.env.GOFLAGS ?? '', '-mod=mod'].filter((f) => f !== '').join(' ');

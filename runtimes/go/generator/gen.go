@@ -495,7 +495,7 @@ func generate(m *Model) ([]byte, error) {
 // prepareBuild fills buildDir with a module that builds the guest: go.mod (requiring the
 // user's module through a replace directive), the user's files for package main, the
 // runtime, metaffi.h and the generated entities.
-func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error {
+func prepareBuild(p *Pkg, m *Model, buildDir, runtimeDir, header string) error {
 	if err := os.MkdirAll(buildDir, 0o755); err != nil {
 		return err
 	}
@@ -545,8 +545,17 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeFile, header string) error 
 		}
 		return os.WriteFile(to, data, 0o644)
 	}
-	if err := copyFile(runtimeFile, filepath.Join(buildDir, "metaffi_runtime.go")); err != nil {
+	runtimeFiles, err := filepath.Glob(filepath.Join(runtimeDir, "*.go"))
+	if err != nil {
 		return err
+	}
+	if len(runtimeFiles) == 0 {
+		return fmt.Errorf("no Go guest runtime in %s", runtimeDir)
+	}
+	for _, f := range runtimeFiles { // the guest runtime: every file of its folder
+		if err := copyFile(f, filepath.Join(buildDir, filepath.Base(f))); err != nil {
+			return err
+		}
 	}
 	for _, name := range []string{"metaffi.h", "metaffi_types.h"} { // metaffi.h includes its sibling
 		if err := copyFile(filepath.Join(filepath.Dir(header), name), filepath.Join(buildDir, name)); err != nil {

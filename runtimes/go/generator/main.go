@@ -1,7 +1,7 @@
 // metaffi-go: the Go side of the metaffi command for Go sources.
 //
 //	metaffi-go idl <source>                                  print the IDL as JSON
-//	metaffi-go prepare <source> <build dir> <runtime.go> <metaffi.h>
+//	metaffi-go prepare <source> <build dir> <runtime folder> <metaffi.h>
 //	                                                         write the guest's build module
 //
 // <source> is a .go file (that file alone) or a package folder.
@@ -22,7 +22,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: metaffi-go idl <source> | prepare <source> <build dir> <runtime.go> <metaffi.h>")
+		return fmt.Errorf("usage: metaffi-go idl <source> | prepare <source> <build dir> <runtime folder> <metaffi.h>")
 	}
 	p, err := loadPackage(args[1])
 	if err != nil {
@@ -40,7 +40,7 @@ func run(args []string) error {
 		return err
 	case "prepare":
 		if len(args) != 5 {
-			return fmt.Errorf("usage: metaffi-go prepare <source> <build dir> <runtime.go> <metaffi.h>")
+			return fmt.Errorf("usage: metaffi-go prepare <source> <build dir> <runtime folder> <metaffi.h>")
 		}
 		if err := prepareBuild(p, m, args[2], args[3], args[4]); err != nil {
 			return err
