@@ -78,7 +78,7 @@ export function goGuestLibrary(): string {
   const src = guestDir('go', 'guest');
   const outDir = join(repoRoot, 'build', 'test-go', 'metaffi_suite');
   const lib = join(outDir, 'guest_MetaFFIGuest');
-  const inputs = Math.max(newest(src), newest(join(repoRoot, 'go')), newest(join(repoRoot, 'dist', 'compiler')),
+  const inputs = Math.max(newest(src), newest(join(repoRoot, 'runtimes', 'go')), newest(join(repoRoot, 'dist', 'compiler')),
     statSync(join(repoRoot, 'native', 'metaffi.h')).mtimeMs);
   if (existsSync(`${lib}.so`) && statSync(`${lib}.so`).mtimeMs >= inputs) return lib;
   const cli = join(repoRoot, 'dist', 'cli', 'main.js');
