@@ -95,7 +95,7 @@ public final class Bridge {
     }
 
     static final java.util.concurrent.atomic.AtomicLong PENDING = new java.util.concurrent.atomic.AtomicLong();
-    static final long GC_EVERY = Long.getLong("metaffi.foreignRefsPerGc", 20_000L);
+    static final long GC_EVERY = Long.getLong("metaffi.foreignRefsPerGc", 5_000L);
     private static volatile long lowWater;
 
     // ---------------------------------------------------------------------------------
