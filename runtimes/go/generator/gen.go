@@ -552,7 +552,8 @@ func prepareBuild(p *Pkg, m *Model, buildDir, runtimeDir, header string) error {
 	if len(runtimeFiles) == 0 {
 		return fmt.Errorf("no Go guest runtime in %s", runtimeDir)
 	}
-	for _, f := range runtimeFiles { // the guest runtime: every file of its folder
+	headers, _ := filepath.Glob(filepath.Join(runtimeDir, "*.h"))
+	for _, f := range append(runtimeFiles, headers...) { // the guest runtime: every file of its folder
 		if err := copyFile(f, filepath.Join(buildDir, filepath.Base(f))); err != nil {
 			return err
 		}
