@@ -61,7 +61,7 @@ describe('core: nesting and huge arrays (in a child process)', () => {
     it(`${rt}: 256 levels of arrays and objects pass as any; 257, 1000 and 30000 are a RangeError naming the path`, () => {
       const o = out();
       assert.deepEqual(o[`${rt}:arrays:256`], { value: 256 });
-      // openjdk turns a JS object into a Java map that comes back empty (its own lane): only
+      // openjdk turns a JS object into a Java map that comes back empty (a gap of the openjdk plugin): only
       // the absence of an error is the core's business here.
       if (rt === 'openjdk') assert.equal(o[`${rt}:objects:256`]!.error, undefined, JSON.stringify(o[`${rt}:objects:256`]));
       else assert.deepEqual(o[`${rt}:objects:256`], { value: 256 });
@@ -137,7 +137,7 @@ describe('core: NUL characters', () => {
         const f = rt === 'python3' || t === A ? echoAs(rt, t, t) : modules[rt].loadEntity(stringEcho[rt], [t], [t]) as Fn;
         for (const v of values) assert.equal(f(v), v, `${rt} ${String(t)} ${JSON.stringify(v)}`);
       }
-      // openjdk hands a JS object back as a handle to its Java map (its own lane): strings only there.
+      // openjdk hands a JS object back as a handle to its Java map (a gap of the openjdk plugin): strings only there.
       const nested = rt === 'openjdk' ? ['a\0', ['\0b']] : ['a\0', { 'k\0': 'v\0' }];
       assert.deepEqual(echoAs(rt, A)(nested), nested);
     });
