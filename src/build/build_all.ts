@@ -9,6 +9,8 @@ import { findJava, openjdkHelperClasses, openjdkPlugin } from '../runtimes/openj
 import { goPlugin } from '../runtimes/go/index.js';
 import { buildGoExample } from '../compiler/go_guest.js';
 
+process.env.METAFFI_BUILD_QUIET = '1'; // each step prints its own line below
+
 function step(name: string, build: () => string): void {
   try {
     const out = build();

@@ -22,7 +22,8 @@ export interface CachedBuild {
   recipe: string[];
   /** Writes the output to `tmp` (a file or a folder, as the output is). */
   build(tmp: string): void;
-  /** Say nothing while building (the caller reports progress itself). */
+  /** Say nothing while building (the caller reports progress itself). METAFFI_BUILD_QUIET=1
+   * silences every build (npm install's build step prints its own lines). */
   quiet?: boolean;
 }
 
@@ -52,7 +53,7 @@ export function cachedBuild(spec: CachedBuild): string {
   const recipe = spec.recipe.join('\n');
   if (upToDate(spec, recipeFile, recipe)) return spec.output;
   mkdirSync(dirname(spec.output), { recursive: true });
-  if (!spec.quiet) process.stderr.write(`metaffi: building ${spec.what}\n`);
+  if (!spec.quiet && process.env.METAFFI_BUILD_QUIET !== '1') process.stderr.write(`metaffi: building ${spec.what}\n`);
   const tmp = `${spec.output}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   try {

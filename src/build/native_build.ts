@@ -30,6 +30,8 @@ export interface CompileOptions {
   libs?: string[];
   /** Extra inputs whose change forces a rebuild (headers). */
   depends?: string[];
+  /** What is built, for the progress line ("the python3 plugin"). */
+  what?: string;
 }
 
 /** Compile C sources into a shared object, unless it is up to date (same inputs, same
@@ -47,11 +49,10 @@ export function compileShared(opts: CompileOptions): string {
   ];
   const libs = ['-lpthread', '-ldl', '-lm', ...(opts.libs ?? [])];
   return cachedBuild({
-    what: opts.output,
+    what: opts.what ?? opts.output,
     output: opts.output,
     inputs: [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h'), join(nativeSourceDir, 'metaffi_types.h')],
     recipe: [toolIdentity(cc), ...flags, '-o', '<output>', ...libs],
-    quiet: true,
     build(tmp) {
       try {
         execFileSync(cc, [...flags, '-o', tmp, ...libs], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,6 +69,7 @@ export function compileShared(opts: CompileOptions): string {
 export function buildCore(): string {
   const dir = join(nativeSourceDir, 'core');
   return compileShared({
+    what: 'the native core',
     sources: filesIn(dir, '.c'),
     output: coreAddonPath(),
     includeDirs: [napiIncludeDir()],

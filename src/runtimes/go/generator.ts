@@ -62,7 +62,6 @@ export function goHelper(): string {
     output: join(buildDir(), 'tools', 'metaffi-go'),
     inputs: [src],
     recipe: [toolIdentity(go), 'build'],
-    quiet: true,
     build: (tmp) => { run(go, ['build', '-o', tmp, '.'], src, 'building the metaffi Go helper failed'); },
   });
 }

@@ -12,7 +12,7 @@ import type { RuntimeAdapter } from '../adapter.js';
  * the Go runtime comes inside each guest library. */
 export function goPlugin(): string {
   try {
-    return compileShared({ sources: [join(goHome, 'plugin', 'go.c')], output: join(buildDir(), 'plugins', 'go', 'metaffi_go.so') });
+    return compileShared({ what: 'the go plugin', sources: [join(goHome, 'plugin', 'go.c')], output: join(buildDir(), 'plugins', 'go', 'metaffi_go.so') });
   } catch (e) {
     throw new MetaFFIError(`go runtime: building the plugin failed: ${(e as Error).message}`);
   }

@@ -18,7 +18,6 @@ function extractorClassDir(): string {
     output: join(buildDir(), 'java-idl'),
     inputs: [openjdkIdlSource],
     recipe: [toolIdentity(javac)],
-    quiet: true,
     build(tmp) {
       mkdirSync(tmp, { recursive: true });
       try {

@@ -26,6 +26,7 @@ export function openjdkPlugin(info: JavaInfo): string {
   }
   try {
     return compileShared({
+      what: 'the openjdk plugin',
       sources: filesIn(openjdkPluginDir, '.c'),
       depends: filesIn(openjdkPluginDir, '.h'),
       output,
@@ -61,7 +62,6 @@ export function openjdkHelperClasses(info: JavaInfo): string {
     output: out,
     inputs: [javaHelperSources],
     recipe: [toolIdentity(javac), ...flags],
-    quiet: true,
     build(tmp) {
       mkdirSync(tmp, { recursive: true });
       try {
@@ -165,7 +165,6 @@ function compileJavaSources(sources: string[], classpath: string[]): string {
     output: out,
     inputs: [...sources, ...classpath],
     recipe: [toolIdentity(javac), ...flags, ...sources],
-    quiet: true,
     build(tmp) {
       mkdirSync(tmp, { recursive: true });
       try {

@@ -18,6 +18,7 @@ export function python3Plugin(info: PythonInfo): string {
   }
   try {
     return compileShared({
+      what: 'the python3 plugin',
       sources: filesIn(python3PluginDir, '.c'),
       depends: filesIn(python3PluginDir, '.h'),
       output,
