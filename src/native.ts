@@ -12,7 +12,7 @@ export type NativeModule = { readonly __nativeModule: unique symbol };
 
 export type PathItem = [string, string | null];
 
-/** The functions of the native core (native/core/exports.c). */
+/** The functions of the native core (the Node.js host binding, hosts/node/exports.c). */
 export interface NativeCore {
   init(helpers: {
     MetaFFIError: typeof MetaFFIError;

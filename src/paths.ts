@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder of the metaffi package (holds package.json, native/, runtimes/, build/). */
+/** The folder of the metaffi package (holds package.json, xllr/, hosts/, runtimes/, build/). */
 export const packageRoot: string = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'native'))) {
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'xllr'))) {
     const parent = dirname(dir);
     if (parent === dir) throw new Error('metaffi: cannot find the package folder');
     dir = parent;
@@ -14,7 +14,12 @@ export const packageRoot: string = (() => {
   return dir;
 })();
 
-export const nativeSourceDir = join(packageRoot, 'native');
+/** XLLR, the host-agnostic core: metaffi.h, metaffi_types.h, xllr.h and its C files. */
+export const xllrSourceDir = join(packageRoot, 'xllr');
+/** The home of a host binding's native code: hosts/<name>/ (node: the Node-API addon). */
+export function hostHome(name: string): string {
+  return join(packageRoot, 'hosts', name);
+}
 /** The home of a runtime's non-TypeScript code: runtimes/<name>/ (plugin/, helpers/, bridge/, idl/). */
 export function runtimeHome(name: string): string {
   return join(packageRoot, 'runtimes', name);
@@ -45,3 +50,5 @@ export function buildDir(): string {
 }
 
 export const coreAddonPath = (): string => join(packageRoot, 'build', 'metaffi.node');
+/** XLLR's shared library, beside the addon (which finds it through its run path, $ORIGIN). */
+export const xllrLibraryPath = (): string => join(packageRoot, 'build', 'libmetaffi_xllr.so');

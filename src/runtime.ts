@@ -28,7 +28,11 @@ export class MetaFFIRuntime {
   /** Load the runtime into the process. Calling it again does nothing. */
   loadRuntimePlugin(): void {
     const core = nativeCore();
-    if (!core.isLoaded(this.#adapter.id)) this.#adapter.start(core);
+    if (!core.isLoaded(this.#adapter.id)) {
+      const launch = this.#adapter.launch();
+      for (const lib of launch.libraries) core.loadLibrary(lib);
+      core.loadPlugin(this.#adapter.id, launch.plugin, launch.config);
+    }
     this.#state = 'loaded';
   }
 

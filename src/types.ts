@@ -129,7 +129,7 @@ function describeSpec(spec: unknown): string {
 
 /** The code of `any`, the element of MetaFFI's bare array type. */
 const ANY_CODE = 4194304;
-/** As deep as any value may nest (METAFFI_MAX_DEPTH in native/metaffi.h). */
+/** As deep as any value may nest (METAFFI_MAX_DEPTH in xllr/metaffi.h). */
 export const MAX_DEPTH = 256;
 const MAX_DIMENSIONS = MAX_DEPTH;
 

@@ -1,5 +1,5 @@
 /**
- * `npm install` step: build the native core and the plugins for the runtimes found on this
+ * `npm install` step: build XLLR, the Node.js host binding and the plugins for the runtimes found on this
  * machine. A runtime that is missing is reported, not fatal: its plugin is built when it is
  * first used.
  */
@@ -20,8 +20,7 @@ function step(name: string, build: () => string): void {
   }
 }
 
-buildCore();
-console.log('metaffi: built the native core');
+console.log(`metaffi: built XLLR and the Node.js host binding (${buildCore()})`);
 step('the python3 plugin', () => python3Plugin(findPython()));
 step('the openjdk plugin', () => openjdkPlugin(findJava()));
 step('the openjdk helper classes', () => openjdkHelperClasses(findJava()));

@@ -1,13 +1,13 @@
 /**
- * Builds the native parts from source with the system C compiler: the Node-API core addon
- * and the runtime plugins. Used by `npm install` (build_all.ts) and at run time when a
+ * Builds the native parts from source with the system C compiler: XLLR (the host-agnostic
+ * core), the Node-API addon (the Node.js host binding) and the runtime plugins. Used by `npm install` (build_all.ts) and at run time when a
  * plugin for the runtime found on this machine has not been built yet.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { coreAddonPath, filesIn, nativeSourceDir } from '../paths.js';
+import { coreAddonPath, filesIn, hostHome, xllrLibraryPath, xllrSourceDir } from '../paths.js';
 import { cachedBuild, toolIdentity } from './cached.js';
 
 export function napiIncludeDir(): string {
@@ -32,6 +32,10 @@ export interface CompileOptions {
   depends?: string[];
   /** What is built, for the progress line ("the python3 plugin"). */
   what?: string;
+  /** Link against XLLR (libmetaffi_xllr.so, found beside the output or in build/). */
+  linkXllr?: boolean;
+  /** The library's soname: what libraries linked against it record, to be found on their run path. */
+  soname?: string;
 }
 
 /** Compile C sources into a shared object, unless it is up to date (same inputs, same
@@ -43,15 +47,22 @@ export function compileShared(opts: CompileOptions): string {
     '-std=gnu11', '-O2', '-g', '-flto=auto', '-fPIC', '-shared', '-fvisibility=hidden',
     '-Wall', '-Wextra', '-Wno-unused-parameter', '-Wno-missing-field-initializers',
     ...(process.env.METAFFI_WERROR === '1' ? ['-Werror'] : []),
-    '-I', nativeSourceDir,
+    ...sanitizerFlags(),
+    '-I', xllrSourceDir,
     ...(opts.includeDirs ?? []).flatMap((d) => ['-I', d]),
     ...opts.sources,
   ];
-  const libs = ['-lpthread', '-ldl', '-lm', ...(opts.libs ?? [])];
+  const xllr = opts.linkXllr ? [buildXllr()] : [];
+  const libs = [
+    // the run path: beside the output ($ORIGIN, so the folder can move), or where XLLR was built
+    ...xllr.flatMap((lib) => [lib, `-Wl,-rpath,${dirname(lib) === dirname(opts.output) ? '$ORIGIN' : dirname(lib)}`]),
+    ...(opts.soname ? [`-Wl,-soname,${opts.soname}`] : []),
+    '-lpthread', '-ldl', '-lm', ...(opts.libs ?? []),
+  ];
   return cachedBuild({
     what: opts.what ?? opts.output,
     output: opts.output,
-    inputs: [...opts.sources, ...(opts.depends ?? []), join(nativeSourceDir, 'metaffi.h'), join(nativeSourceDir, 'metaffi_types.h')],
+    inputs: [...opts.sources, ...(opts.depends ?? []), ...xllr, ...filesIn(xllrSourceDir, '.h')],
     recipe: [toolIdentity(cc), ...flags, '-o', '<output>', ...libs],
     build(tmp) {
       try {
@@ -65,14 +76,35 @@ export function compileShared(opts: CompileOptions): string {
   });
 }
 
-/** The Node-API addon: the files of native/core/, built as one shared object. */
-export function buildCore(): string {
-  const dir = join(nativeSourceDir, 'core');
+/** METAFFI_SANITIZE=address builds every native part with AddressSanitizer (and
+ * UndefinedBehaviorSanitizer): see CONTRIBUTING.md for running the tests that way. */
+export function sanitizerFlags(): string[] {
+  const kind = process.env.METAFFI_SANITIZE;
+  if (!kind) return [];
+  if (kind !== 'address') throw new Error(`METAFFI_SANITIZE=${kind}: the only sanitizer supported is 'address'`);
+  return ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'];
+}
+
+/** XLLR, the host-agnostic core: the files of xllr/, as libmetaffi_xllr.so. */
+export function buildXllr(): string {
   return compileShared({
-    what: 'the native core',
+    what: 'XLLR, the host-agnostic core',
+    sources: filesIn(xllrSourceDir, '.c'),
+    output: xllrLibraryPath(),
+    depends: filesIn(xllrSourceDir, '.h'),
+    soname: 'libmetaffi_xllr.so',
+  });
+}
+
+/** The Node-API addon, the Node.js host binding: the files of hosts/node/, linked to XLLR. */
+export function buildCore(): string {
+  const dir = hostHome('node');
+  return compileShared({
+    what: 'the Node.js host binding',
     sources: filesIn(dir, '.c'),
     output: coreAddonPath(),
     includeDirs: [napiIncludeDir()],
     depends: filesIn(dir, '.h'),
+    linkXllr: true,
   });
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MetaFFIError } from '../errors.js';
 import type { IdlDefinition } from '../idl/schema.js';
-import { nativeSourceDir, packageRoot } from '../paths.js';
+import { xllrSourceDir, packageRoot } from '../paths.js';
 import { findGo, goHome, newest, runGoHelper } from '../runtimes/go/generator.js';
 
 /**
@@ -24,7 +24,7 @@ export function compileGoGuest(source: string, idl: IdlDefinition, outDir: strin
   const src = resolve(source);
   const work = mkdtempSync(join(tmpdir(), 'metaffi-go-'));
   try {
-    const name = runGoHelper(['prepare', src, work, join(goHome, 'guest'), join(nativeSourceDir, 'metaffi.h')],
+    const name = runGoHelper(['prepare', src, work, join(goHome, 'guest'), join(xllrSourceDir, 'metaffi.h')],
       `cannot build a Go guest from ${source}`).trim() || idl.metaffi_guest_lib.replace(/_MetaFFIGuest$/, '');
     const lib = `${name}_MetaFFIGuest.so`;
     const flags = [process.env.GOFLAGS ?? '', '-mod=mod'].filter((f) => f !== '').join(' ');
@@ -58,7 +58,7 @@ export function buildGoExample(): string {
   const src = join(packageRoot, 'examples', 'go', 'hello.go');
   if (!existsSync(src)) throw new Error('examples/go/hello.go is not part of this installation');
   const out = join(packageRoot, 'examples', 'go', 'hello_MetaFFIGuest.so');
-  const inputs = Math.max(statSync(src).mtimeMs, newest(goHome), statSync(join(nativeSourceDir, 'metaffi.h')).mtimeMs, statSync(join(nativeSourceDir, 'metaffi_types.h')).mtimeMs);
+  const inputs = Math.max(statSync(src).mtimeMs, newest(goHome), statSync(join(xllrSourceDir, 'metaffi.h')).mtimeMs, statSync(join(xllrSourceDir, 'metaffi_types.h')).mtimeMs);
   if (existsSync(out) && statSync(out).mtimeMs >= inputs) return out;
   return compileGoGuest(src, { metaffi_guest_lib: 'hello_MetaFFIGuest' } as IdlDefinition, join(packageRoot, 'examples', 'go'))[0]!;
 }

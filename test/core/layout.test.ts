@@ -12,7 +12,7 @@ import { repoRoot } from '../support/fixtures.js';
 
 /** Rows of the X-macro table: name, code, MetaFFI name, packed width. */
 function typeTable(): { name: string; code: bigint; text: string; width: number }[] {
-  const header = readFileSync(join(repoRoot, 'native', 'metaffi_types.h'), 'utf8');
+  const header = readFileSync(join(repoRoot, 'xllr', 'metaffi_types.h'), 'utf8');
   const rows = [...header.matchAll(/X\((\w+), (\(1ULL << \d+\)|\d+ULL), "(\w+)", (\d+)\)/g)].map((m) => {
     const raw = m[2]!;
     const shift = /<< (\d+)/.exec(raw);
@@ -84,8 +84,18 @@ describe('layout', () => {
     assert.deepEqual(cycles, []);
   });
 
+  it('XLLR, the host-agnostic core, includes no header of a host or runtime', () => {
+    const sources = files(join(repoRoot, 'xllr'), (n) => n.endsWith('.c') || n.endsWith('.h'));
+    assert.ok(sources.length >= 5, `only ${sources.length} XLLR files found`);
+    const offending = sources.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^\s*#\s*include\s*[<"]([^>"]+)[>"]/gm)]
+      .map((m) => m[1]!)
+      .filter((h) => /(^|\/)(node_api|js_native_api|Python|jni)\.h$/.test(h))
+      .map((h) => `${relative(repoRoot, f)} includes ${h}`));
+    assert.deepEqual(offending, []);
+  });
+
   it('no native source file is over 900 lines', () => {
-    const native = [join(repoRoot, 'native'), ...['python3', 'openjdk', 'go'].map((r) => join(repoRoot, 'runtimes', r, 'plugin'))]
+    const native = [join(repoRoot, 'xllr'), join(repoRoot, 'hosts'), ...['python3', 'openjdk', 'go'].map((r) => join(repoRoot, 'runtimes', r, 'plugin'))]
       .flatMap((d) => files(d, (n) => n.endsWith('.c') || n.endsWith('.h')));
     assert.ok(native.length > 10, `only ${native.length} native files found`);
     const long = native.map((f) => [relative(repoRoot, f), readFileSync(f, 'utf8').split('\n').length] as const)

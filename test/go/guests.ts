@@ -32,7 +32,7 @@ export function goGuest(source: string): string {
   const name = source.split('/').pop()!.replace(/\.go$/, '');
   const outDir = join(repoRoot, 'build', 'test-go', source.replace(/[/.]/g, '_'));
   const lib = join(outDir, `${name}_MetaFFIGuest`);
-  const inputs = Math.max(newest(src), newest(join(repoRoot, 'runtimes', 'go')), statSync(join(repoRoot, 'src', 'compiler', 'go_guest.ts')).mtimeMs, statSync(join(repoRoot, 'native', 'metaffi.h')).mtimeMs);
+  const inputs = Math.max(newest(src), newest(join(repoRoot, 'runtimes', 'go')), statSync(join(repoRoot, 'src', 'compiler', 'go_guest.ts')).mtimeMs, statSync(join(repoRoot, 'xllr', 'metaffi.h')).mtimeMs);
   if (existsSync(`${lib}.so`) && statSync(`${lib}.so`).mtimeMs >= inputs) return lib;
   const r = metaffi(['-c', '--idl', src, '-g', 'go', '-o', outDir]);
   if (r.status !== 0) throw new Error(`building the Go guest ${source} failed:\n${r.stderr}`);

@@ -79,7 +79,7 @@ export function goGuestLibrary(): string {
   const outDir = join(repoRoot, 'build', 'test-go', 'metaffi_suite');
   const lib = join(outDir, 'guest_MetaFFIGuest');
   const inputs = Math.max(newest(src), newest(join(repoRoot, 'runtimes', 'go')), newest(join(repoRoot, 'dist', 'compiler')),
-    statSync(join(repoRoot, 'native', 'metaffi.h')).mtimeMs);
+    statSync(join(repoRoot, 'xllr', 'metaffi.h')).mtimeMs);
   if (existsSync(`${lib}.so`) && statSync(`${lib}.so`).mtimeMs >= inputs) return lib;
   const cli = join(repoRoot, 'dist', 'cli', 'main.js');
   const r = spawnSync(process.execPath, [cli, '-c', '--idl', src, '-g', 'go', '-o', outDir],

@@ -2,7 +2,7 @@
 //
 // The part of every MetaFFI Go guest library that does not depend on the user's package:
 // the C entry points the go runtime plugin (runtimes/go/plugin/go.c) calls, the handle table, value
-// conversion between CDTs (native/metaffi.h) and Go values, Go errors and panics, and
+// conversion between CDTs (xllr/metaffi.h) and Go values, Go errors and panics, and
 // calls of foreign functions (JS, Python, ...) from Go. The generated metaffi_entities.go
 // registers the package's entities with mffiRegister.
 //

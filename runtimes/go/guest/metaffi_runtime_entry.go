@@ -18,7 +18,7 @@ import (
 )
 
 // ---------------------------------------------------------------------------------------
-// Entry points called by native/go.c.
+// Entry points called by runtimes/go/plugin/go.c.
 
 //export mffiInit
 func mffiInit(core unsafe.Pointer, inCall unsafe.Pointer) C.int {

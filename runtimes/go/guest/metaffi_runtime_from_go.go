@@ -23,7 +23,7 @@ import (
 // A result is written as its declared type: numbers are range-checked against the declared
 // width, a value of the wrong kind is an error, `any` gives the value's natural CDT.
 
-// mffiMaxDepth is METAFFI_MAX_DEPTH (native/metaffi.h): an array or map at this depth
+// mffiMaxDepth is METAFFI_MAX_DEPTH (xllr/metaffi.h): an array or map at this depth
 // (the value itself is at depth 0) is one level too many.
 const mffiMaxDepth = 256
 

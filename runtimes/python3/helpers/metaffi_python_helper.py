@@ -1,6 +1,6 @@
 """Runs inside the CPython that MetaFFI embeds in a Node.js process.
 
-The python3 plugin (native/python3.c) calls into this module for the work that is not on
+The python3 plugin (runtimes/python3/plugin) calls into this module for the work that is not on
 the call path: finding modules, resolving entity paths to Python objects, and formatting
 tracebacks. It is loaded once under the name ``_metaffi``.
 """

@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { compileShared } from '../../build/native_build.js';
 import { pathValue } from '../../entity_path.js';
 import { MetaFFIError } from '../../errors.js';
-import type { NativeCore, PathItem } from '../../native.js';
+import type { PathItem } from '../../native.js';
 import { buildDir } from '../../paths.js';
 import { goHome } from './generator.js';
-import type { RuntimeAdapter } from '../adapter.js';
+import type { RuntimeAdapter, RuntimeLaunch } from '../adapter.js';
 
 /** The go runtime plugin (runtimes/go/plugin/go.c), built now if missing. It needs no Go toolchain:
  * the Go runtime comes inside each guest library. */
@@ -43,8 +43,8 @@ export const go: RuntimeAdapter = {
     tags: ['instance_required', 'getter', 'setter'],
     oneOf: [['callable', 'global', 'field']],
   },
-  start(core: NativeCore): void {
-    core.loadPlugin(this.id, goPlugin(), '');
+  launch(): RuntimeLaunch {
+    return { libraries: [], plugin: goPlugin(), config: '' };
   },
   entityName(items: PathItem[]): string {
     // Names reach the Go guest as C strings: a NUL would cut them short.

@@ -6,9 +6,9 @@ import { cachedBuild, toolIdentity } from '../../build/cached.js';
 import { compileShared } from '../../build/native_build.js';
 import { pathValue } from '../../entity_path.js';
 import { MetaFFIError } from '../../errors.js';
-import type { NativeCore, PathItem } from '../../native.js';
+import type { PathItem } from '../../native.js';
 import { buildDir, filesIn, openjdkBridgeDir, openjdkPluginDir } from '../../paths.js';
-import type { RuntimeAdapter } from '../adapter.js';
+import type { RuntimeAdapter, RuntimeLaunch } from '../adapter.js';
 import { findJava, findOnPath as findOnPathOrNull, type JavaInfo } from './discovery.js';
 
 /** Extra JVM options, whitespace-separated (e.g. "-Xmx2g -Dfoo=bar"). */
@@ -105,12 +105,12 @@ export const openjdk: RuntimeAdapter = {
     oneOf: [['callable', 'field']],
     required: ['class'],
   },
-  start(core: NativeCore): void {
+  launch(): RuntimeLaunch {
     const info = findJava();
     const plugin = openjdkPlugin(info);
     const classes = openjdkHelperClasses(info);
     const config = [`libjvm=${info.libjvm}`, `classes=${classes}`, ...jvmOptions().map((o) => `option=${o}`)];
-    core.loadPlugin(this.id, plugin, config.join('\n'));
+    return { libraries: [], plugin, config: config.join('\n') };
   },
   entityName(items: PathItem[]): string {
     const cls = pathValue(items, 'class') ?? '?';

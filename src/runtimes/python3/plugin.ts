@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { compileShared } from '../../build/native_build.js';
 import { pathValue } from '../../entity_path.js';
 import { MetaFFIError } from '../../errors.js';
-import type { NativeCore, PathItem } from '../../native.js';
+import type { PathItem } from '../../native.js';
 import { buildDir, filesIn, python3PluginDir, pythonHelperDir } from '../../paths.js';
-import type { RuntimeAdapter } from '../adapter.js';
+import type { RuntimeAdapter, RuntimeLaunch } from '../adapter.js';
 import { findPython, type PythonInfo } from './discovery.js';
 
 /** The plugin built against this Python's headers (built now if missing). */
@@ -39,12 +39,12 @@ export const python3: RuntimeAdapter = {
     tags: ['instance_required', 'getter', 'setter', 'varargs', 'named_args'],
     oneOf: [['callable', 'attribute']],
   },
-  start(core: NativeCore): void {
+  launch(host?: string): RuntimeLaunch {
     const info = findPython();
-    const plugin = python3Plugin(info);
-    core.loadLibrary(info.libpython!);
-    core.loadPlugin(this.id, plugin,
-      `program=${info.executable}\nhelper=${join(pythonHelperDir, 'metaffi_python_helper.py')}`);
+    const config = [`program=${info.executable}`, `helper=${join(pythonHelperDir, 'metaffi_python_helper.py')}`];
+    // CPython as the host: the plugin attaches to the running interpreter instead of starting one
+    if (host === 'python3') config.push('host=1');
+    return { libraries: [info.libpython!], plugin: python3Plugin(info), config: config.join('\n') };
   },
   entityName(items: PathItem[]): string {
     return pathValue(items, 'callable') ?? pathValue(items, 'attribute') ?? '?';

@@ -21,14 +21,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Java side of the openjdk plugin (native/openjdk.c): module loading, entity
+ * The Java side of the openjdk plugin (runtimes/openjdk/plugin): module loading, entity
  * resolution and overload choice, proxies for foreign functions, and the slow paths of
  * value conversion. The call path itself is native.
  */
 public final class Bridge {
     private Bridge() {}
 
-    // MetaFFI type codes (native/metaffi.h).
+    // MetaFFI type codes (xllr/metaffi.h).
     static final long F64 = 1, F32 = 2, I8 = 4, I16 = 8, I32 = 16, I64 = 32, U8 = 64, U16 = 128,
             U32 = 256, U64 = 512, BOOL = 1024, STR8 = 4096, STR16 = 8192, STR32 = 16384,
             HANDLE = 32768, ARRAY = 65536, SIZE = 262144, CH8 = 524288, CH16 = 1048576,

@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* JS wrappers of foreign handles and callables                                           */
@@ -22,13 +22,13 @@ napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_cal
 	box *b = malloc(sizeof(box));
 	if (!b || live_add(b)) {
 		free(b);
-		g_core.release(runtime, val);
+		xllr_release(runtime, val);
 		return NULL;
 	}
 	b->kind = WRAP_BOX;
 	b->val = val;
 	b->runtime = runtime;
-	b->generation = g_rt[runtime].generation;
+	b->generation = xllr_runtimes[runtime].generation;
 	b->released = 0;
 	b->is_callable = is_callable;
 	napi_value obj = NULL;
@@ -43,7 +43,7 @@ napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_cal
 	if (st != napi_ok || napi_wrap(env, obj, b, box_finalize, NULL, NULL) != napi_ok) {
 		live_remove(b);
 		free(b);
-		g_core.release(runtime, val);
+		xllr_release(runtime, val);
 		return NULL;
 	}
 	box_link(b);
@@ -52,14 +52,7 @@ napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_cal
 
 const char *runtime_name(uint32_t rt)
 {
-	if (rt < RT_COUNT && g_rt[rt].plugin) return g_rt[rt].plugin->name;
-	switch (rt) {
-	case RT_HOST: return "js";
-	case RT_PYTHON3: return "python3";
-	case RT_OPENJDK: return "openjdk";
-	case RT_GO: return "go";
-	default: return "unknown";
-	}
+	return rt == RT_HOST ? "js" : xllr_runtime_name(rt);
 }
 
 void finish_call(napi_env env, arena *ar, metaffi_mark mark)
@@ -92,7 +85,7 @@ napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 	}
 	cdt *params = arena_alloc(ar, (argc ? argc : 1) * sizeof(cdt));
 	conv c;
-	conv_init(&c, env, ar, g_rt[b->runtime].plugin->preferred_string);
+	conv_init(&c, env, ar, xllr_runtimes[b->runtime].plugin->preferred_string);
 	for (size_t i = 0; i < argc; i++) {
 		c.where[0] = 0;
 		int rc = params ? js_any_to_cdt(&c, argv[i], &params[i]) : -2;
@@ -108,7 +101,7 @@ napi_value foreign_fn_call(napi_env env, napi_callback_info info)
 	size_t nr = 0;
 	metaffi_error err = {0};
 	depth_enter();
-	int rc = g_rt[b->runtime].plugin->call_callable(b->val, params, argc, &rets, &nr, &err);
+	int rc = xllr_runtimes[b->runtime].plugin->call_callable(b->val, params, argc, &rets, &nr, &err);
 	depth_leave();
 	napi_value result = NULL;
 	if (rc) {

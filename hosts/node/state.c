@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Global state                                                                          */
@@ -160,7 +160,8 @@ void box_unlink(box *b)
 
 int box_alive(const box *b)
 {
-	return !b->released && g_rt[b->runtime].loaded && g_rt[b->runtime].generation == b->generation;
+	const xllr_runtime *r = &xllr_runtimes[b->runtime];
+	return !b->released && r->loaded && r->generation == b->generation;
 }
 
 
@@ -216,7 +217,7 @@ void defer_drain(void)
 		}
 		for (size_t i = 0; i < n; i++) {
 			deferred *d = &items[i];
-			runtime_slot *s = &g_rt[d->runtime];
+			const xllr_runtime *s = &xllr_runtimes[d->runtime];
 			switch (d->kind) {
 			case DEFER_RELEASE:
 				if (s->loaded && s->generation == d->generation && s->plugin)

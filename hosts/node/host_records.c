@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Host records: a JS value lent to foreign runtimes. The record is attached to the JS

@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Conversion CDT -> JS                                                                  */
@@ -118,7 +118,7 @@ napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int d
 			size_t n = v->v.packed.len;
 			napi_status st = scratch_get(env, MT_ELEMENT(t), n, &args[0], &scratch);
 			if (st != napi_ok) return st;
-			if (n) memcpy(scratch, v->v.packed.data, n * packed_width(MT_ELEMENT(t)));
+			if (n) memcpy(scratch, v->v.packed.data, n * metaffi_packed_width(MT_ELEMENT(t)));
 			napi_get_reference_value(env, g_unpack_fn, &fn);
 			napi_get_global(env, &global);
 			napi_create_uint32(env, (uint32_t)n, &args[1]);
@@ -195,7 +195,7 @@ napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int d
 			if (!(flags & CONV_BORROWED)) host_release(r); /* drop the reference we were given */
 			return st;
 		}
-		if (flags & CONV_BORROWED) g_core.retain(v->v.ref.runtime, v->v.ref.val); /* the box owns one */
+		if (flags & CONV_BORROWED) xllr_retain(v->v.ref.runtime, v->v.ref.val); /* the box owns one */
 		*out = make_box_object(env, v->v.ref.runtime, v->v.ref.val, t == MT_CALLABLE);
 		return *out ? napi_ok : napi_generic_failure;
 	case MT_MAP: {
@@ -241,13 +241,3 @@ napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int d
 }
 
 /* Drop the references owned by results that were not turned into JS values. */
-void cdt_release_refs(const cdt *v)
-{
-	if ((v->type & MT_ARRAY) && !(v->type & MT_PACKED)) {
-		for (size_t i = 0; i < v->v.arr.len; i++) cdt_release_refs(&v->v.arr.elems[i]);
-	} else if (v->type == MT_MAP) {
-		for (size_t i = 0; i < 2 * v->v.map.len; i++) cdt_release_refs(&v->v.map.kv[i]);
-	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
-		g_core.release(v->v.ref.runtime, v->v.ref.val);
-	}
-}

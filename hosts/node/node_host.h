@@ -1,9 +1,11 @@
 /*
- * The native core's internal header: the types, globals and functions its files share.
- * Only the files of native/core include it; plugins see metaffi.h alone.
+ * The Node.js host binding (the Node-API addon metaffi.node): JS values <-> CDTs, JS
+ * functions lent to foreign runtimes, JS wrappers of handles and entities. Plugins, the
+ * runtime table and the call arena are XLLR's (xllr/xllr.h). This internal header holds
+ * what the binding's files share.
  */
-#ifndef METAFFI_CORE_H
-#define METAFFI_CORE_H
+#ifndef METAFFI_NODE_HOST_H
+#define METAFFI_NODE_HOST_H
 
 /* Node-API's experimental version: finalizers then run during garbage collection instead of
  * waiting for the event loop to turn, so handles and lent JS values dropped inside a long
@@ -25,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "metaffi.h"
+#include "xllr.h"
 
 #define INLINE_ARGS 16
 #define FOREIGN_FN_ASKED 4
@@ -33,29 +35,15 @@
 #define HOST_ERROR_SLOTS 64
 
 
-typedef struct chunk {
-	struct chunk *next;
-	size_t size;
-	size_t used;
-	_Alignas(16) char data[];
-} chunk;
-
-typedef struct {
-	chunk *head;
-	chunk *cur;
-} arena;
-
 typedef struct box box;
 
 typedef struct entity entity;
 
 typedef struct module_rec module_rec;
 
+/* What the binding holds of each runtime, so that stopping the runtime can free it all. The
+ * runtime itself (plugin, started, generation) is XLLR's: xllr_runtimes. */
 typedef struct {
-	const metaffi_plugin *plugin;
-	void *dl;
-	int loaded;
-	uint32_t generation;
 	entity *entities;
 	module_rec *modules;
 	box *boxes; /* JS wrappers owning one reference each */
@@ -190,22 +178,6 @@ struct entity {
 };
 
 
-extern pthread_key_t g_arena_key;
-extern pthread_once_t g_arena_once;
-void arena_destroy(void *p);
-void arena_key_init(void);
-chunk *chunk_new(size_t size);
-extern __thread arena *tls_arena __attribute__((tls_model("initial-exec")));
-arena *thread_arena(void);
-void *arena_alloc(arena *a, size_t size);
-metaffi_mark arena_mark_of(arena *a);
-void arena_reset_to(arena *a, metaffi_mark m);
-void *core_alloc(size_t size);
-metaffi_mark core_arena_mark(void);
-void core_arena_reset(metaffi_mark m);
-const char *arena_strdup(arena *a, const char *s, size_t len);
-const char *core_strdup(const char *s, size_t len);
-const char *arena_printf(arena *a, const char *fmt, ...);
 extern runtime_slot g_rt[RT_COUNT];
 extern napi_env g_env;
 extern atomic_int g_shutting_down;
@@ -262,8 +234,6 @@ int js_string_to_utf16(conv *c, napi_value v, cdt *out);
 int js_string_to_cdt(conv *c, napi_value v, uint64_t want, cdt *out);
 int js_char_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out);
 int js_int_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out);
-size_t packed_width(uint64_t e);
-int is_packable(uint64_t t);
 uint64_t typedarray_element(napi_typedarray_type t);
 extern scratch_t g_scratch[16];
 int scratch_slot(uint64_t elem, napi_typedarray_type *tt);
@@ -286,7 +256,6 @@ ptrdiff_t utf8_invalid_at(const unsigned char *s, size_t n);
 napi_status cdt_to_js(napi_env env, arena *ar, const cdt *v, int flags, napi_value *out);
 napi_status too_deep(napi_env env);
 napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int depth, napi_value *out);
-void cdt_release_refs(const cdt *v);
 void throw_metaffi_error(napi_env env, const char *runtime, const metaffi_error *err,
                                 const char *context);
 void throw_simple(napi_env env, const char *fmt, ...);
@@ -299,11 +268,10 @@ void run_host_request(napi_env env, host_call_req *req);
 void tsfn_call_js(napi_env env, napi_value js_cb, void *context, void *data);
 int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt **rets,
                                        size_t *nr, metaffi_error *err);
-int core_call(uint32_t runtime, void *callable, const cdt *params, size_t np,
-                     cdt **rets, size_t *nr, metaffi_error *err);
-void core_retain(uint32_t runtime, void *val);
-void core_release(uint32_t runtime, void *val);
-extern const metaffi_core g_core;
+int host_call(void *callable, const cdt *params, size_t np, cdt **rets, size_t *nr,
+              metaffi_error *err);
+void host_retain_any_thread(void *val);
+void host_release_any_thread(void *val);
 void box_finalize(napi_env env, void *data, void *hint);
 napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable);
 const char *runtime_name(uint32_t rt);
@@ -312,9 +280,6 @@ napi_value foreign_fn_call(napi_env env, napi_callback_info info);
 void ref_cache_clear(napi_env env, ref_cache *cache);
 void entity_destroy(entity *e);
 void entity_finalize(napi_env env, void *data, void *hint);
-void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size);
-int value_fits(uint64_t d, int dims, const cdt *v);
-int result_fits(const metaffi_type_info *ti, const cdt *v);
 int check_results(napi_env env, const entity *e, const cdt *rets);
 napi_value entity_call(napi_env env, napi_callback_info info, size_t asked);
 napi_value entity_call_0(napi_env env, napi_callback_info info);
@@ -343,7 +308,6 @@ napi_value n_release_handle(napi_env env, napi_callback_info info);
 napi_value n_handle_info(napi_env env, napi_callback_info info);
 napi_value n_set_callable_types(napi_env env, napi_callback_info info);
 napi_value n_live_handles(napi_env env, napi_callback_info info);
-void flush_runtimes(void);
 napi_value n_flush(napi_env env, napi_callback_info info);
 void at_exit_hook(void *arg);
 napi_value module_init(napi_env env, napi_value exports);

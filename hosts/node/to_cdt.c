@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Conversion JS -> CDT                                                                  */
@@ -307,27 +307,6 @@ out_of_range : {
 }
 
 
-size_t packed_width(uint64_t e)
-{
-	switch (e) {
-	case MT_INT8: case MT_UINT8: case MT_BOOL: return 1;
-	case MT_INT16: case MT_UINT16: return 2;
-	case MT_INT32: case MT_UINT32: case MT_FLOAT32: return 4;
-	default: return 8;
-	}
-}
-
-int is_packable(uint64_t t)
-{
-	switch (t) {
-	case MT_FLOAT64: case MT_FLOAT32: case MT_INT8: case MT_INT16: case MT_INT32:
-	case MT_INT64: case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64:
-	case MT_SIZE: case MT_BOOL:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 uint64_t typedarray_element(napi_typedarray_type t)
 {
@@ -379,7 +358,7 @@ napi_status scratch_get(napi_env env, uint64_t elem, size_t n, napi_value *out, 
 {
 	napi_typedarray_type tt;
 	scratch_t *sc = &g_scratch[scratch_slot(elem, &tt)];
-	size_t w = packed_width(elem);
+	size_t w = metaffi_packed_width(elem);
 	if (sc->ref && n <= sc->cap && !sc->busy) {
 		*data = sc->data;
 		return napi_get_reference_value(env, sc->ref, out);
@@ -461,7 +440,7 @@ int pack_with_helper(conv *c, napi_value v, uint64_t elem, uint32_t len, cdt *ou
 		return -1;
 	}
 	/* The helper filled the scratch: copy the elements out, the scratch serves the next array. */
-	size_t bytes = (size_t)len * packed_width(elem);
+	size_t bytes = (size_t)len * metaffi_packed_width(elem);
 	void *data = arena_alloc(c->ar, bytes + 1);
 	if (!data) return -2;
 	if (bytes) memcpy(data, scratch, bytes);

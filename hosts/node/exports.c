@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Exported functions (used by src/native.ts)                                             */
@@ -78,13 +78,16 @@ napi_value n_load_library(napi_env env, napi_callback_info info)
 	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
 	char *path = get_string(env, a);
 	if (!path) return NULL;
-	void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-	if (!h) throw_simple(env, "cannot load %s: %s", path, dlerror());
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	metaffi_error err = {0};
+	if (xllr_load_library(path, &err)) throw_simple(env, "%s", err.message);
+	arena_reset_to(ar, mark);
 	free(path);
 	return js_undefined(env);
 }
 
-/* loadPlugin(runtime, pluginPath, config) */
+/* loadPlugin(runtime, pluginPath, config): open the plugin (once) and start its runtime. */
 napi_value n_load_plugin(napi_env env, napi_callback_info info)
 {
 	size_t argc = 3;
@@ -93,7 +96,7 @@ napi_value n_load_plugin(napi_env env, napi_callback_info info)
 	runtime_slot *s;
 	uint32_t rt;
 	if (slot_of(env, a[0], &s, &rt)) return NULL;
-	if (s->loaded) return js_undefined(env);
+	if (xllr_runtimes[rt].loaded) return js_undefined(env);
 	char *path = get_string(env, a[1]);
 	char *config = get_string(env, a[2]);
 	if (!path || !config) {
@@ -102,34 +105,15 @@ napi_value n_load_plugin(napi_env env, napi_callback_info info)
 		napi_throw_type_error(env, NULL, "plugin path and config must be strings");
 		return NULL;
 	}
-	if (!s->plugin) {
-		void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-		if (!dl) {
-			throw_simple(env, "cannot load the %s runtime plugin %s: %s", runtime_name(rt), path, dlerror());
-			goto out;
-		}
-		metaffi_plugin_get_fn get = (metaffi_plugin_get_fn)dlsym(dl, "metaffi_plugin_get");
-		const metaffi_plugin *p = get ? get() : NULL;
-		if (!p || p->abi != METAFFI_ABI_VERSION || p->runtime != rt) {
-			dlclose(dl);
-			throw_simple(env, "%s is not a MetaFFI %s runtime plugin of this version (rebuild with npm rebuild)",
-			             path, runtime_name(rt));
-			goto out;
-		}
-		s->dl = dl;
-		s->plugin = p;
-	}
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
-	if (s->plugin->load_runtime(&g_core, config, &err)) {
-		throw_metaffi_error(env, s->plugin->name, &err, "cannot start the runtime");
-	} else {
-		s->loaded = 1;
-		s->generation++;
+	int opened = xllr_runtimes[rt].plugin != NULL;
+	if (xllr_start_runtime(rt, path, config, &err)) {
+		if (!opened && !xllr_runtimes[rt].plugin) throw_simple(env, "%s", err.message);
+		else throw_metaffi_error(env, xllr_runtime_name(rt), &err, "cannot start the runtime");
 	}
 	arena_reset_to(ar, mark);
-out:
 	free(path);
 	free(config);
 	return js_undefined(env);
@@ -144,28 +128,28 @@ napi_value n_free_runtime(napi_env env, napi_callback_info info)
 	runtime_slot *s;
 	uint32_t rt;
 	if (slot_of(env, a, &s, &rt)) return NULL;
-	if (!s->loaded) return js_undefined(env);
+	const metaffi_plugin *plugin = xllr_runtimes[rt].plugin;
+	if (!xllr_runtimes[rt].loaded) return js_undefined(env);
 	defer_drain();
 	for (entity *e = s->entities; e; e = e->next) {
-		if (e->pent) s->plugin->free_entity(e->pent);
+		if (e->pent) plugin->free_entity(e->pent);
 		e->pent = NULL;
 	}
 	for (box *b = s->boxes; b;) {
 		box *n = b->next;
-		s->plugin->release(b->val);
+		plugin->release(b->val);
 		b->prev = b->next = NULL; /* stale from now on: its generation is gone */
 		b = n;
 	}
 	s->boxes = NULL;
 	for (module_rec *m = s->modules; m; m = m->next) {
-		if (m->pmod) s->plugin->free_module(m->pmod);
+		if (m->pmod) plugin->free_module(m->pmod);
 		m->pmod = NULL;
 	}
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
-	s->loaded = 0;
-	if (s->plugin->free_runtime(&err)) throw_metaffi_error(env, s->plugin->name, &err, "releasing the runtime failed");
+	if (xllr_stop_runtime(rt, &err)) throw_metaffi_error(env, plugin->name, &err, "releasing the runtime failed");
 	arena_reset_to(ar, mark);
 	return js_undefined(env);
 }
@@ -178,14 +162,14 @@ napi_value n_is_loaded(napi_env env, napi_callback_info info)
 	runtime_slot *s;
 	uint32_t rt;
 	if (slot_of(env, a, &s, &rt)) return NULL;
-	napi_get_boolean(env, s->loaded != 0, &r);
+	napi_get_boolean(env, xllr_runtimes[rt].loaded != 0, &r);
 	return r;
 }
 
 void module_destroy(module_rec *m)
 {
-	runtime_slot *s = &g_rt[m->runtime];
-	module_rec **pp = &s->modules;
+	const xllr_runtime *s = &xllr_runtimes[m->runtime];
+	module_rec **pp = &g_rt[m->runtime].modules;
 	while (*pp && *pp != m) pp = &(*pp)->next;
 	if (*pp) *pp = m->next;
 	if (m->pmod && s->loaded && s->generation == m->generation) s->plugin->free_module(m->pmod);
@@ -209,7 +193,8 @@ napi_value n_load_module(napi_env env, napi_callback_info info)
 	runtime_slot *s;
 	uint32_t rt;
 	if (slot_of(env, a[0], &s, &rt)) return NULL;
-	if (!s->loaded) {
+	const xllr_runtime *x = &xllr_runtimes[rt];
+	if (!x->loaded) {
 		throw_simple(env, "the %s runtime is not loaded (it was released); call loadRuntimePlugin() first",
 		             runtime_name(rt));
 		return NULL;
@@ -220,17 +205,17 @@ napi_value n_load_module(napi_env env, napi_callback_info info)
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
 	depth_enter();
-	void *pmod = s->plugin->load_module(path, &err);
+	void *pmod = x->plugin->load_module(path, &err);
 	depth_leave();
 	if (!pmod) {
 		char ctx[1200];
-		snprintf(ctx, sizeof ctx, "cannot load %s module '%s'", s->plugin->name, path);
-		throw_metaffi_error(env, s->plugin->name, &err, ctx);
+		snprintf(ctx, sizeof ctx, "cannot load %s module '%s'", x->plugin->name, path);
+		throw_metaffi_error(env, x->plugin->name, &err, ctx);
 	} else {
 		module_rec *m = malloc(sizeof(module_rec));
 		m->pmod = pmod;
 		m->runtime = rt;
-		m->generation = s->generation;
+		m->generation = x->generation;
 		m->next = s->modules;
 		s->modules = m;
 		napi_create_external(env, m, module_finalize, NULL, &ext);
@@ -282,7 +267,8 @@ napi_value n_load_entity(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	runtime_slot *s = &g_rt[m->runtime];
-	if (!s->loaded || !m->pmod || s->generation != m->generation) {
+	const xllr_runtime *x = &xllr_runtimes[m->runtime];
+	if (!x->loaded || !m->pmod || x->generation != m->generation) {
 		throw_simple(env, "the %s runtime of this module was released; load the runtime and module again",
 		             runtime_name(m->runtime));
 		return NULL;
@@ -321,12 +307,12 @@ napi_value n_load_entity(napi_env env, napi_callback_info info)
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
 	depth_enter();
-	e->pent = s->plugin->load_entity(m->pmod, items, nitems, e->params, e->np, e->rets, e->nr, &err);
+	e->pent = x->plugin->load_entity(m->pmod, items, nitems, e->params, e->np, e->rets, e->nr, &err);
 	depth_leave();
 	if (!e->pent) {
 		char ctx[600];
 		snprintf(ctx, sizeof ctx, "cannot load entity '%s'", e->name ? e->name : "");
-		throw_metaffi_error(env, s->plugin->name, &err, ctx);
+		throw_metaffi_error(env, x->plugin->name, &err, ctx);
 		types_free(e->params, e->np);
 		types_free(e->rets, e->nr);
 		free(e->ref_cache);
@@ -334,8 +320,8 @@ napi_value n_load_entity(napi_env env, napi_callback_info info)
 		free(e);
 	} else {
 		e->runtime = m->runtime;
-		e->generation = s->generation;
-		e->plugin = s->plugin;
+		e->generation = x->generation;
+		e->plugin = x->plugin;
 		const char *short_name = e->name;
 		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_callback(e->np), e, &fn);
 		/* A finalizer, not a wrap: the wrap slot stays free, so this function can itself be
@@ -394,7 +380,7 @@ napi_value n_release_handle(napi_env env, napi_callback_info info)
 	if (box_alive(b)) { /* a handle of a released runtime has nothing left to drop */
 		b->released = 1;
 		box_unlink(b);
-		g_rt[b->runtime].plugin->release(b->val);
+		xllr_runtimes[b->runtime].plugin->release(b->val);
 	}
 	return js_undefined(env);
 }
@@ -415,10 +401,10 @@ napi_value n_handle_info(napi_env env, napi_callback_info info)
 	napi_set_named_property(env, r, "runtime", v);
 	napi_get_boolean(env, !box_alive(b), &v);
 	napi_set_named_property(env, r, "released", v);
-	if (box_alive(b) && g_rt[b->runtime].plugin->describe) {
+	if (box_alive(b) && xllr_runtimes[b->runtime].plugin->describe) {
 		arena *ar = thread_arena();
 		metaffi_mark mark = arena_mark_of(ar);
-		const char *d = g_rt[b->runtime].plugin->describe(b->val);
+		const char *d = xllr_runtimes[b->runtime].plugin->describe(b->val);
 		if (d) {
 			napi_create_string_utf8(env, d, NAPI_AUTO_LENGTH, &v);
 			napi_set_named_property(env, r, "description", v);
@@ -468,24 +454,18 @@ napi_value n_live_handles(napi_env env, napi_callback_info info)
 	return r;
 }
 
-void flush_runtimes(void)
-{
-	for (int i = 0; i < RT_COUNT; i++)
-		if (g_rt[i].loaded && g_rt[i].plugin->at_exit) g_rt[i].plugin->at_exit();
-}
-
 /* flush(): the process is about to exit (process.on('exit')): let runtimes flush output. */
 napi_value n_flush(napi_env env, napi_callback_info info)
 {
 	(void)info;
-	flush_runtimes();
+	xllr_flush_runtimes();
 	return js_undefined(env);
 }
 
 void at_exit_hook(void *arg)
 {
 	(void)arg;
-	flush_runtimes();
+	xllr_flush_runtimes();
 	g_shutting_down = 1;
 }
 
@@ -497,6 +477,8 @@ napi_value module_init(napi_env env, napi_value exports)
 	}
 	g_env = env;
 	tls_is_js_thread = 1;
+	static const xllr_host hooks = {host_call, host_retain_any_thread, host_release_any_thread};
+	xllr_set_host(&hooks);
 	napi_value name;
 	napi_create_string_utf8(env, "metaffi-deferred", NAPI_AUTO_LENGTH, &name);
 	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, tsfn_call_js,

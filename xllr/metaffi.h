@@ -1,8 +1,9 @@
 /*
- * The contract between the native core (core.c, the Node-API addon) and the runtime
- * plugins (python3.c, openjdk.c, go.c). Plugins never see Node-API: they exchange values
- * with the core as CDTs (common data types) and call back into the core through
- * metaffi_core. Each plugin is its own shared object exporting metaffi_plugin_get().
+ * The contract between the core (XLLR and the host binding above it) and the runtime
+ * plugins (runtimes/<name>/plugin). Plugins never see a host language: they exchange values
+ * with the core as CDTs (common data types) and call back into it through metaffi_core,
+ * which XLLR provides (xllr.h). Each plugin is its own shared object exporting
+ * metaffi_plugin_get().
  */
 #ifndef METAFFI_H
 #define METAFFI_H
@@ -23,7 +24,7 @@
 
 /* Runtime ids. A handle or callable carries the id of the runtime that owns it. */
 enum {
-	RT_HOST = 0,    /* JavaScript values held by the core */
+	RT_HOST = 0,    /* values of the host language lent to runtimes (JS functions and objects) */
 	RT_PYTHON3 = 1,
 	RT_OPENJDK = 2,
 	RT_GO = 3,

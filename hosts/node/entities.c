@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Modules and entities                                                                  */
@@ -25,8 +25,8 @@ void ref_cache_clear(napi_env env, ref_cache *cache)
 
 void entity_destroy(entity *e)
 {
-	runtime_slot *s = &g_rt[e->runtime];
-	entity **pp = &s->entities;
+	const xllr_runtime *s = &xllr_runtimes[e->runtime];
+	entity **pp = &g_rt[e->runtime].entities;
 	while (*pp && *pp != e) pp = &(*pp)->next;
 	if (*pp) *pp = e->next;
 	if (e->pent && s->loaded && s->generation == e->generation) e->plugin->free_entity(e->pent);
@@ -49,56 +49,10 @@ void entity_finalize(napi_env env, void *data, void *hint)
 	defer_push(DEFER_FREE_ENTITY, e->runtime, e->generation, e);
 }
 
-void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size)
-{
-	size_t o = 0;
-	out[0] = 0;
-	for (size_t i = 0; i < n && o < size; i++) {
-		int dims = (t[i].type & MT_ARRAY) ? (t[i].dims > 0 ? t[i].dims : 1) : 0;
-		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", metaffi_type_name(MT_ELEMENT(t[i].type)));
-		for (int d = 0; d < dims && o < size; d++) o += snprintf(out + o, size - o, "[]");
-	}
-}
 
 /* `asked`: how many arguments to fetch at first. V8 writes every slot asked for (undefined
  * past the real count), so the entity's function asks for its declared count (see
  * entity_callback); argc still reports the real count. */
-/* Whether a plugin's result is of the kind its declared type promises. Plugins convert to
- * the declared type themselves; this one check in the core makes sure that whatever a
- * plugin does, a JS caller never receives a value of another kind than declared. */
-int value_fits(uint64_t d, int dims, const cdt *v)
-{
-	uint64_t t = v->type;
-	if (dims > 0) {
-		if (t == MT_NULL) return 1;
-		if (!(t & MT_ARRAY)) return 0;
-		if (t & MT_PACKED) return dims == 1 && (d == MT_ANY || d == MT_HANDLE || MT_ELEMENT(t) == d);
-		for (size_t i = 0; i < v->v.arr.len; i++)
-			if (!value_fits(d, dims - 1, &v->v.arr.elems[i])) return 0;
-		return 1;
-	}
-	switch (d) {
-	case MT_ANY:
-	case MT_HANDLE: return 1;
-	case MT_NULL: return t == MT_NULL;
-	case MT_CALLABLE: return t == MT_CALLABLE || t == MT_NULL;
-	case MT_MAP: return t == MT_MAP || t == MT_NULL;
-	case MT_STRING8:
-	case MT_STRING16:
-	case MT_STRING32: return t == MT_STRING8 || t == MT_STRING16 || t == MT_STRING32 || t == MT_NULL;
-	case MT_CHAR8:
-	case MT_CHAR16:
-	case MT_CHAR32: return t == MT_CHAR8 || t == MT_CHAR16 || t == MT_CHAR32;
-	default: return t == d; /* numbers and bool: exactly the declared type */
-	}
-}
-
-int result_fits(const metaffi_type_info *ti, const cdt *v)
-{
-	int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
-	return value_fits(MT_ELEMENT(ti->type), dims, v);
-}
-
 int check_results(napi_env env, const entity *e, const cdt *rets)
 {
 	for (size_t i = 0; i < e->nr; i++) {
@@ -119,7 +73,7 @@ napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 	size_t argc = asked;
 	entity *e;
 	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
-	runtime_slot *s = &g_rt[e->runtime];
+	const xllr_runtime *s = &xllr_runtimes[e->runtime];
 	if (!e->pent || !s->loaded || s->generation != e->generation) {
 		throw_simple(env, "%s: the %s runtime was released; load the runtime, module and entity again",
 		             e->name, runtime_name(e->runtime));

@@ -1,4 +1,4 @@
-#include "core.h"
+#include "node_host.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Calling JS functions for foreign runtimes                                             */
@@ -9,7 +9,7 @@ void cdt_own(arena *ar, cdt *v)
 {
 	if (v->type & MT_ARRAY) {
 		if (v->type & MT_PACKED) {
-			size_t bytes = v->v.packed.len * packed_width(MT_ELEMENT(v->type));
+			size_t bytes = v->v.packed.len * metaffi_packed_width(MT_ELEMENT(v->type));
 			void *copy = arena_alloc(ar, bytes + 1);
 			if (copy && bytes) memcpy(copy, v->v.packed.data, bytes);
 			v->v.packed.data = copy;
@@ -20,7 +20,7 @@ void cdt_own(arena *ar, cdt *v)
 		for (size_t i = 0; i < 2 * v->v.map.len; i++) cdt_own(ar, &v->v.map.kv[i]);
 	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
 		if (v->v.ref.runtime == RT_HOST) host_retain(v->v.ref.val);
-		else g_core.retain(v->v.ref.runtime, v->v.ref.val);
+		else xllr_retain(v->v.ref.runtime, v->v.ref.val);
 	}
 }
 
@@ -229,49 +229,27 @@ int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt *
 
 
 /* ------------------------------------------------------------------------------------ */
-/* Services for plugins                                                                  */
+/* The host hooks XLLR routes RT_HOST values to                                          */
 
-int core_call(uint32_t runtime, void *callable, const cdt *params, size_t np,
-                     cdt **rets, size_t *nr, metaffi_error *err)
+int host_call(void *callable, const cdt *params, size_t np, cdt **rets, size_t *nr, metaffi_error *err)
 {
-	if (runtime == RT_HOST) {
-		if (on_js_thread()) {
-			depth_enter(); /* the JS thread is busy while the callback runs */
-			int rc = call_host_on_js_thread(g_env, thread_arena(), callable, params, np, rets, nr, err);
-			depth_leave();
-			return rc;
-		}
-		return call_host_from_other_thread(callable, params, np, rets, nr, err);
+	if (on_js_thread()) {
+		depth_enter(); /* the JS thread is busy while the callback runs */
+		int rc = call_host_on_js_thread(g_env, thread_arena(), callable, params, np, rets, nr, err);
+		depth_leave();
+		return rc;
 	}
-	if (runtime >= RT_COUNT || !g_rt[runtime].loaded) {
-		err->type = "MetaFFIError";
-		err->message = "the runtime that owns this callable has been released";
-		return -1;
-	}
-	return g_rt[runtime].plugin->call_callable(callable, params, np, rets, nr, err);
+	return call_host_from_other_thread(callable, params, np, rets, nr, err);
 }
 
 /* Once the JS environment is being torn down its records go with it: foreign threads that
  * still drop references (a JVM's cleaner, Go's finalizers) must not touch them. */
-void core_retain(uint32_t runtime, void *val)
+void host_retain_any_thread(void *val)
 {
-	if (runtime == RT_HOST) {
-		if (!g_shutting_down) host_retain(val);
-	} else if (runtime < RT_COUNT && g_rt[runtime].loaded) {
-		g_rt[runtime].plugin->retain(val);
-	}
+	if (!g_shutting_down) host_retain(val);
 }
 
-void core_release(uint32_t runtime, void *val)
+void host_release_any_thread(void *val)
 {
-	if (runtime == RT_HOST) {
-		if (!g_shutting_down) host_release(val);
-		return;
-	}
-	if (runtime < RT_COUNT && g_rt[runtime].loaded) g_rt[runtime].plugin->release(val);
+	if (!g_shutting_down) host_release(val);
 }
-
-const metaffi_core g_core = {
-	METAFFI_ABI_VERSION, core_alloc, core_arena_mark, core_arena_reset, core_strdup,
-	core_call, core_retain, core_release,
-};

@@ -1,0 +1,63 @@
+/* What every host does with values plugins return: check them, drop their references. */
+#include <stdio.h>
+
+#include "xllr.h"
+
+void cdt_release_refs(const cdt *v)
+{
+	if ((v->type & MT_ARRAY) && !(v->type & MT_PACKED)) {
+		for (size_t i = 0; i < v->v.arr.len; i++) cdt_release_refs(&v->v.arr.elems[i]);
+	} else if (v->type == MT_MAP) {
+		for (size_t i = 0; i < 2 * v->v.map.len; i++) cdt_release_refs(&v->v.map.kv[i]);
+	} else if (v->type == MT_HANDLE || v->type == MT_CALLABLE) {
+		xllr_release(v->v.ref.runtime, v->v.ref.val);
+	}
+}
+
+/* Whether a plugin's result is of the kind its declared type promises. Plugins convert to
+ * the declared type themselves; this one check in the core makes sure that whatever a
+ * plugin does, a JS caller never receives a value of another kind than declared. */
+static int value_fits(uint64_t d, int dims, const cdt *v)
+{
+	uint64_t t = v->type;
+	if (dims > 0) {
+		if (t == MT_NULL) return 1;
+		if (!(t & MT_ARRAY)) return 0;
+		if (t & MT_PACKED) return dims == 1 && (d == MT_ANY || d == MT_HANDLE || MT_ELEMENT(t) == d);
+		for (size_t i = 0; i < v->v.arr.len; i++)
+			if (!value_fits(d, dims - 1, &v->v.arr.elems[i])) return 0;
+		return 1;
+	}
+	switch (d) {
+	case MT_ANY:
+	case MT_HANDLE: return 1;
+	case MT_NULL: return t == MT_NULL;
+	case MT_CALLABLE: return t == MT_CALLABLE || t == MT_NULL;
+	case MT_MAP: return t == MT_MAP || t == MT_NULL;
+	case MT_STRING8:
+	case MT_STRING16:
+	case MT_STRING32: return t == MT_STRING8 || t == MT_STRING16 || t == MT_STRING32 || t == MT_NULL;
+	case MT_CHAR8:
+	case MT_CHAR16:
+	case MT_CHAR32: return t == MT_CHAR8 || t == MT_CHAR16 || t == MT_CHAR32;
+	default: return t == d; /* numbers and bool: exactly the declared type */
+	}
+}
+
+int result_fits(const metaffi_type_info *ti, const cdt *v)
+{
+	int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
+	return value_fits(MT_ELEMENT(ti->type), dims, v);
+}
+
+
+void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && o < size; i++) {
+		int dims = (t[i].type & MT_ARRAY) ? (t[i].dims > 0 ? t[i].dims : 1) : 0;
+		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", metaffi_type_name(MT_ELEMENT(t[i].type)));
+		for (int d = 0; d < dims && o < size; d++) o += snprintf(out + o, size - o, "[]");
+	}
+}
