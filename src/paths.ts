@@ -26,6 +26,8 @@ export function runtimeHome(name: string): string {
 }
 export const pythonHelperDir = join(runtimeHome('python3'), 'helpers');
 export const python3PluginDir = join(runtimeHome('python3'), 'plugin');
+/** The Python host binding's C files, built into the python3 plugin (it reuses its conversions). */
+export const python3HostBindingDir = join(hostHome('python3'), 'binding');
 export const openjdkPluginDir = join(runtimeHome('openjdk'), 'plugin');
 export const openjdkBridgeDir = join(runtimeHome('openjdk'), 'bridge');
 /** The files of a folder whose names end with one of `endings` (sorted, full paths). */

@@ -7,6 +7,16 @@ import { compileHost, hostLanguages } from '../compiler/host.js';
 import { MetaFFIError } from '../errors.js';
 import { extractIdl } from '../idl/extract.js';
 import { packageRoot } from '../paths.js';
+import { buildXllr } from '../build/native_build.js';
+import { findRuntime } from '../runtimes/index.js';
+
+/** What a host of another language needs to start a runtime through XLLR. */
+function prepareRuntime(name: string, host: string | undefined, module: string | undefined): object {
+  process.env.METAFFI_BUILD_QUIET ??= '1'; // stdout is the JSON; progress would only be noise
+  const adapter = findRuntime(name);
+  if (module !== undefined) return { module: adapter.modulePath(module) };
+  return { id: adapter.id, name: adapter.name, xllr: buildXllr(), entityPath: adapter.entityPath, ...adapter.launch(host) };
+}
 
 const HELP = `metaffi - call Python, Java and Go from TypeScript in-process
 
@@ -15,6 +25,11 @@ Usage:
   metaffi -c --idl <source> -h typescript         write typed stubs: <name>_MetaFFIHost.ts
   metaffi -c --idl <source> -g go -h typescript   both
   metaffi --idl <source> --print-idl              print the extracted IDL as JSON
+  metaffi --prepare-runtime <runtime> [--for-host python3] [--module <path>]
+                                                  build what a runtime needs and print, as
+                                                  JSON, how a host starts it, or with
+                                                  --module, the module path it loads (used
+                                                  by the Python host package)
 
 <source> is one of:
   a Python .py file or package folder        (read by the Python interpreter itself)
@@ -50,6 +65,9 @@ interface Options {
   hosts: string[];
   output: string;
   printIdl: boolean;
+  prepareRuntime?: string;
+  forHost?: string;
+  module?: string;
 }
 
 class UsageError extends Error {}
@@ -81,9 +99,13 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' {
       case '-h': case '--host': case '--host-lang': opts.hosts.push(...take().split(',')); break;
       case '-o': case '--output': opts.output = resolve(take()); break;
       case '--print-idl': opts.printIdl = true; break;
+      case '--prepare-runtime': opts.prepareRuntime = take(); break;
+      case '--for-host': opts.forHost = take(); break;
+      case '--module': opts.module = take(); break;
       default: throw new UsageError(`unknown option '${arg}'`);
     }
   }
+  if (opts.prepareRuntime !== undefined) return opts;
   if (!opts.idl) throw new UsageError('--idl <source> is required');
   if (!opts.printIdl && !opts.compile) throw new UsageError('nothing to do: give -c with -g and/or -h, or --print-idl');
   if (opts.compile && opts.guests.length === 0 && opts.hosts.length === 0) {
@@ -110,6 +132,10 @@ async function main(argv: string[]): Promise<number> {
   if (opts === 'version') {
     const pkg = JSON.parse(readFileSync(resolve(packageRoot, 'package.json'), 'utf8')) as { version: string };
     process.stdout.write(`metaffi ${pkg.version}\n`);
+    return 0;
+  }
+  if (opts.prepareRuntime !== undefined) {
+    process.stdout.write(JSON.stringify(prepareRuntime(opts.prepareRuntime, opts.forHost, opts.module)) + '\n');
     return 0;
   }
   const idl = await extractIdl(opts.idl!);

@@ -41,6 +41,14 @@ class MetaFFIError(Exception):
     out of the declared type's range, text that is not Unicode, ...)."""
 
 
+# When Python is the host (the metaffi package), its exception classes are the ones raised,
+# so that a program catches metaffi.MetaFFIError whatever went wrong.
+_host_errors = sys.modules.get("metaffi.metaffi_errors")
+if _host_errors is not None:
+    ForeignError = _host_errors.ForeignError  # noqa: F811
+    MetaFFIError = _host_errors.MetaFFIError  # noqa: F811
+
+
 def format_exception(exc_type, exc, tb):
     """The traceback as Python prints it, without the column markers (which re-parse every
     source line and make each error cost tens of microseconds)."""

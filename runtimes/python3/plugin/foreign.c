@@ -79,7 +79,7 @@ void release_refs(const cdt *v)
 static void foreign_ref_dealloc(PyObject *self)
 {
 	foreign_ref *r = (foreign_ref *)self;
-	if (g_active) core->release(r->runtime, r->val);
+	if (g_active && r->val) core->release(r->runtime, r->val);
 	PyTypeObject *tp = Py_TYPE(self);
 	PyObject_Free(self);
 	Py_DECREF(tp);
@@ -105,6 +105,10 @@ static PyObject *foreign_ref_repr(PyObject *self)
 /* Python calls a callable of another runtime with n positional arguments. */
 static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssize_t n)
 {
+	if (!r->val) {
+		PyErr_SetString(g_metaffi_error, "this foreign function was released");
+		return NULL;
+	}
 	metaffi_mark mark = core->arena_mark();
 	cdt *params = core->alloc((size_t)(n ? n : 1) * sizeof(cdt));
 	metaffi_error err = {0};
@@ -185,6 +189,39 @@ static PyObject *foreign_fn_vectorcall(PyObject *self, PyObject *const *args, si
 	return foreign_fn_invoke(r, args, PyVectorcall_NARGS(nargsf));
 }
 
+/* release(): drop the foreign reference now rather than when Python collects the object;
+ * using it afterwards is an error. Releasing twice does nothing. */
+static PyObject *foreign_ref_release(PyObject *self, PyObject *unused)
+{
+	foreign_ref *r = (foreign_ref *)self;
+	void *val = r->val;
+	r->val = NULL;
+	if (val && g_active) core->release(r->runtime, val);
+	return Py_NewRef(Py_None);
+}
+
+static PyObject *foreign_ref_released(PyObject *self, void *unused)
+{
+	return PyBool_FromLong(((foreign_ref *)self)->val == NULL);
+}
+
+static PyObject *foreign_ref_runtime(PyObject *self, void *unused)
+{
+	uint32_t rt = ((foreign_ref *)self)->runtime;
+	return PyUnicode_FromString(rt == RT_HOST ? "host" : rt == RT_OPENJDK ? "openjdk" : rt == RT_GO ? "go" : "python3");
+}
+
+static PyMethodDef foreign_ref_methods[] = {
+	{"release", foreign_ref_release, METH_NOARGS, "Drop the foreign reference now; later use is an error."},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef foreign_ref_getset[] = {
+	{"released", foreign_ref_released, NULL, "Whether release() was called.", NULL},
+	{"runtime", foreign_ref_runtime, NULL, "The runtime that owns the object: 'openjdk', 'go', ...", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyMemberDef foreign_fn_members[] = {
 	{"__vectorcalloffset__", T_PYSSIZET, offsetof(foreign_ref, vectorcall), READONLY, NULL},
 	{NULL, 0, 0, 0, NULL},
@@ -198,6 +235,8 @@ static PyType_Slot foreign_fn_slots[] = {
 #if PY_VERSION_HEX >= 0x03090000
 	{Py_tp_members, foreign_fn_members},
 #endif
+	{Py_tp_methods, foreign_ref_methods},
+	{Py_tp_getset, foreign_ref_getset},
 	{Py_tp_dealloc, foreign_ref_dealloc},
 	{Py_tp_repr, foreign_ref_repr},
 	{Py_tp_call, foreign_fn_call},
@@ -206,6 +245,8 @@ static PyType_Slot foreign_fn_slots[] = {
 };
 
 static PyType_Slot foreign_obj_slots[] = {
+	{Py_tp_methods, foreign_ref_methods},
+	{Py_tp_getset, foreign_ref_getset},
 	{Py_tp_dealloc, foreign_ref_dealloc},
 	{Py_tp_repr, foreign_ref_repr},
 	{Py_tp_doc, "An object of another runtime (JavaScript, Java or Go), opaque in Python."},

@@ -80,10 +80,14 @@ static int py_string_to_cdt(PyObject *o, uint64_t declared, cdt *out, metaffi_er
 	return 0;
 }
 
-static int py_ref_to_cdt(PyObject *o, uint64_t type, cdt *out)
+static int py_ref_to_cdt(PyObject *o, uint64_t type, cdt *out, metaffi_error *err)
 {
 	if (Py_TYPE(o) == g_foreign_fn_type || Py_TYPE(o) == g_foreign_obj_type) {
 		foreign_ref *r = (foreign_ref *)o;
+		if (!r->val) {
+			set_error(err, "MetaFFIError", "this foreign object was released (release() was called)");
+			return -1;
+		}
 		core->retain(r->runtime, r->val);
 		out->type = Py_TYPE(o) == g_foreign_fn_type ? MT_CALLABLE : type;
 		out->v.ref.val = r->val;
@@ -206,8 +210,8 @@ int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err)
 	}
 	if (PyList_Check(o) || PyTuple_Check(o)) return py_seq_to_cdt_any(o, out, depth, err);
 	if (PyDict_Check(o)) return py_dict_to_cdt(o, out, depth, err);
-	if (is_function_like(o)) return py_ref_to_cdt(o, MT_CALLABLE, out);
-	return py_ref_to_cdt(o, MT_HANDLE, out);
+	if (is_function_like(o)) return py_ref_to_cdt(o, MT_CALLABLE, out, err);
+	return py_ref_to_cdt(o, MT_HANDLE, out, err);
 }
 
 static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt *out, metaffi_error *err)
@@ -376,14 +380,14 @@ int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, int depth, cdt *out, m
 			out->type = MT_NULL;
 			return 0;
 		}
-		return py_ref_to_cdt(o, MT_HANDLE, out);
+		return py_ref_to_cdt(o, MT_HANDLE, out, err);
 	case MT_CALLABLE:
 		if (o == Py_None) {
 			out->type = MT_NULL;
 			return 0;
 		}
 		if (!PyCallable_Check(o)) return type_error(err, "a callable", o);
-		return py_ref_to_cdt(o, MT_CALLABLE, out);
+		return py_ref_to_cdt(o, MT_CALLABLE, out, err);
 	case MT_MAP:
 		if (o == Py_None) {
 			out->type = MT_NULL;

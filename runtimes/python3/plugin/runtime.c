@@ -69,16 +69,24 @@ static int load_helper(const char *helper_path, metaffi_error *err)
 	return 0;
 }
 
-/* config: lines of key=value: program (the python executable), helper (helper file). */
+/* config: lines of key=value: program (the python executable), helper (helper file), and
+ * host=1 when CPython is the host (the metaffi package): the interpreter is already running,
+ * and every thread, the host's main thread included, takes the GIL with PyGILState_Ensure. */
 int py_load_runtime(const metaffi_core *c, const char *config, metaffi_error *err)
 {
 	core = c;
-	char program[4096], helper[4096];
+	char program[4096], helper[4096], host[8];
 	if (!config_value(config, "helper", helper, sizeof helper)) {
 		set_error(err, "MetaFFIError", "the python3 plugin needs the helper path in its configuration");
 		return -1;
 	}
-	if (!Py_IsInitialized()) {
+	int python_is_host = config_value(config, "host", host, sizeof host) && strcmp(host, "1") == 0;
+	if (python_is_host) {
+		if (!Py_IsInitialized()) {
+			set_error(err, "MetaFFIError", "host=1, but no Python interpreter runs in this process");
+			return -1;
+		}
+	} else if (!Py_IsInitialized()) {
 		PyConfig cfg;
 		PyConfig_InitPythonConfig(&cfg);
 		cfg.install_signal_handlers = 0; /* SIGINT and friends stay with Node.js */

@@ -4,7 +4,7 @@ import { compileShared } from '../../build/native_build.js';
 import { pathValue } from '../../entity_path.js';
 import { MetaFFIError } from '../../errors.js';
 import type { PathItem } from '../../native.js';
-import { buildDir, filesIn, python3PluginDir, pythonHelperDir } from '../../paths.js';
+import { buildDir, filesIn, python3HostBindingDir, python3PluginDir, pythonHelperDir } from '../../paths.js';
 import type { RuntimeAdapter, RuntimeLaunch } from '../adapter.js';
 import { findPython, type PythonInfo } from './discovery.js';
 
@@ -19,10 +19,12 @@ export function python3Plugin(info: PythonInfo): string {
   try {
     return compileShared({
       what: 'the python3 plugin',
-      sources: filesIn(python3PluginDir, '.c'),
+      // the plugin, and the Python host binding, which converts with the plugin's functions
+      sources: [...filesIn(python3PluginDir, '.c'), ...filesIn(python3HostBindingDir, '.c')],
       depends: filesIn(python3PluginDir, '.h'),
       output,
-      includeDirs: [info.include],
+      includeDirs: [info.include, python3PluginDir],
+      linkXllr: true,
     });
   } catch (e) {
     throw new MetaFFIError(`python3 runtime: building the plugin for Python ${info.version} failed: ${(e as Error).message}`);
