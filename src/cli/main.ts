@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileGuest, guestLanguages } from '../compiler/guest.js';
-import { compileHost, hostLanguages } from '../compiler/host.js';
+import { compileHost, hostLanguage, hostLanguages } from '../compiler/host.js';
 import { MetaFFIError } from '../errors.js';
 import { extractIdl } from '../idl/extract.js';
 import { packageRoot } from '../paths.js';
@@ -23,7 +23,9 @@ const HELP = `metaffi - call Python, Java and Go from TypeScript in-process
 Usage:
   metaffi -c --idl <source> -g go                 compile a Go guest: <name>_MetaFFIGuest.so
   metaffi -c --idl <source> -h typescript         write typed stubs: <name>_MetaFFIHost.ts
-  metaffi -c --idl <source> -g go -h typescript   both
+  metaffi -c --idl <source> -h python3            write typed Python stubs: <name>_MetaFFIHost.py
+  metaffi -c --idl <source> -g go -h typescript   a guest and stubs
+  metaffi -c --idl <source> -h typescript python3 stubs for several host languages
   metaffi --idl <source> --print-idl              print the extracted IDL as JSON
   metaffi --prepare-runtime <runtime> [--for-host python3] [--module <path>]
                                                   build what a runtime needs and print, as
@@ -41,7 +43,9 @@ Options:
   -c, --compile           compile: build what -g and -h ask for
       --idl <source>      the foreign module to read
   -g, --guest <lang>      guest language to build (${guestLanguages.join(', ')}); repeatable
-  -h, --host <lang>       host language to write stubs for (${hostLanguages.join(', ')}); repeatable
+  -h, --host <lang>...    host languages to write stubs for: ${hostLanguages.join(', ')}
+                          (also ts, python, py); several after one -h (-h typescript python3),
+                          comma-separated (-h typescript,python3) or -h repeated
   -o, --output <dir>      where to write outputs (default: the current directory)
       --print-idl         print the IDL extracted from <source> as JSON and exit
       --help              show this help
@@ -96,7 +100,13 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' {
       case '-c': case '--compile': opts.compile = true; break;
       case '--idl': opts.idl = take(); break;
       case '-g': case '--guest': case '--guest-lang': opts.guests.push(...take().split(',')); break;
-      case '-h': case '--host': case '--host-lang': opts.hosts.push(...take().split(',')); break;
+      case '-h': case '--host': case '--host-lang':
+        opts.hosts.push(...take().split(','));
+        // `-h typescript python3`: the arguments up to the next flag are more languages
+        if (inline === undefined) {
+          while (i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) opts.hosts.push(...argv[++i]!.split(','));
+        }
+        break;
       case '-o': case '--output': opts.output = resolve(take()); break;
       case '--print-idl': opts.printIdl = true; break;
       case '--prepare-runtime': opts.prepareRuntime = take(); break;
@@ -148,8 +158,9 @@ async function main(argv: string[]): Promise<number> {
   for (const g of new Set(opts.guests)) {
     for (const f of await compileGuest(opts.idl!, idl, g, opts.output)) process.stderr.write(`metaffi: wrote ${f}\n`);
   }
-  for (const h of new Set(opts.hosts.map((x) => (x === 'ts' ? 'typescript' : x)))) {
-    for (const f of await compileHost(idl, h, opts.output)) process.stderr.write(`metaffi: wrote ${f}\n`);
+  for (const h of new Set(opts.hosts.filter((x) => x !== '').map(hostLanguage))) {
+    const command = `metaffi -c --idl ${opts.idl!} -h ${h}`;
+    for (const f of await compileHost(idl, h, opts.output, command)) process.stderr.write(`metaffi: wrote ${f}\n`);
   }
   return 0;
 }

@@ -1,10 +1,11 @@
 /** The generator: walks the IDL and writes the module text. */
 import { MetaFFIError } from '../../errors.js';
-import { basename } from 'node:path';
 import type { IdlArg, IdlDefinition, IdlField, IdlFunction } from '../../idl/schema.js';
+import { aliasForRuntime, bareAlias, classesByAlias, entityPath, idlSourceName, isInstance, isInstanceAccessor, modulePathHint,
+  paramRoles, simpleClassName, typeConstant } from '../stubs_common.js';
 import { CLASS_MEMBERS_TAKEN, hostModuleName, Scope, STATIC_TAKEN, TOP_LEVEL_TAKEN, toIdentifier, upperFirst } from './naming.js';
-import { INT_RANGE, PLAIN_ALIASES, TAGS, TYPED_ARRAY, TYPE_CONSTANT, type ArgInfo, type Callable, type ClassInfo, type EntityRef } from './types.js';
-import { MAX_LINE, classAliases, compareSpecificity, defaultValue, escapeTemplate, isInstanceAccessor, modulePathHint, quote, rank, simpleClassName, wrapSignature } from './text.js';
+import { INT_RANGE, TYPED_ARRAY, type ArgInfo, type Callable, type ClassInfo, type EntityRef } from './types.js';
+import { MAX_LINE, compareSpecificity, defaultValue, escapeTemplate, quote, wrapSignature } from './text.js';
 
 
 export class Generator {
@@ -15,7 +16,7 @@ export class Generator {
   readonly entityScope = new Scope(['__proto__']);
   readonly topScope = new Scope(TOP_LEVEL_TAKEN);
   readonly classes: ClassInfo[] = [];
-  readonly byAlias = new Map<string, ClassInfo>();
+  readonly byAlias: Map<string, ClassInfo>;
   readonly moduleName: string;
   usesTypeError = false;
 
@@ -25,23 +26,15 @@ export class Generator {
     this.moduleName = hostModuleName(idl);
     for (const m of idl.modules) {
       for (const c of m.classes) {
-        const info: ClassInfo = { idl: c, id: this.topScope.take(toIdentifier(simpleClassName(c), 'class')) };
-        this.classes.push(info);
-        for (const alias of classAliases(c)) if (!this.byAlias.has(alias)) this.byAlias.set(alias, info);
+        this.classes.push({ idl: c, id: this.topScope.take(toIdentifier(simpleClassName(c), 'class')) });
       }
     }
+    this.byAlias = classesByAlias(this.classes.map((info) => ({ idl: info.idl, info })));
   }
 
   /** The generated class a handle's foreign type names, if it is a class of this module. */
   classOf(arg: IdlArg): ClassInfo | undefined {
-    if (arg.type !== 'handle') return undefined;
-    let alias = arg.type_alias.trim();
-    for (;;) {
-      const before = alias;
-      alias = alias.replace(/^\*+/, '').replace(/^\[\d*\]/, '').replace(/\[\]$/, '').replace(/^&/, '').trim();
-      if (alias === before) break;
-    }
-    return this.byAlias.get(alias);
+    return arg.type === 'handle' ? this.byAlias.get(bareAlias(arg.type_alias)) : undefined;
   }
 
   argInfo(arg: IdlArg, scope: Scope | null, what: string): ArgInfo {
@@ -90,42 +83,16 @@ export class Generator {
 
   /** The declared MetaFFI type for loadEntity. */
   typeSpec(a: ArgInfo): string {
-    const c = TYPE_CONSTANT[a.base];
-    if (!c) throw new MetaFFIError(`MetaFFI type '${a.base}' is unknown`);
-    const alias = a.arg.type_alias.trim();
-    const keepAlias = alias !== '' && this.runtime === 'openjdk' &&
-      !PLAIN_ALIASES.has(alias);
-    const constant = `T.metaffi_${c}${a.dims > 0 ? '_array' : ''}_type`;
-    if (!keepAlias && a.dims <= 1) return constant;
-    return `new MetaFFITypeInfo(${constant}, ${keepAlias ? quote(alias) : 'undefined'}${a.dims > 1 ? `, ${a.dims}` : ''})`;
+    const alias = aliasForRuntime(a.arg, this.runtime);
+    const constant = `T.${typeConstant(a.arg)}`;
+    if (alias === undefined && a.dims <= 1) return constant;
+    return `new MetaFFITypeInfo(${constant}, ${alias !== undefined ? quote(alias) : 'undefined'}${a.dims > 1 ? `, ${a.dims}` : ''})`;
   }
 
   // ----- entities
 
-  entityPath(fn: IdlFunction, instance: boolean): string {
-    const keys: [string, string][] = [];
-    const tags: string[] = [];
-    for (const [k, v] of Object.entries(fn.entity_path)) {
-      if (k === 'module' || k === 'package') continue;
-      if (TAGS.has(k)) {
-        if (v !== 'false') tags.push(k);
-      } else {
-        keys.push([k, v]);
-      }
-    }
-    if (instance && !tags.includes('instance_required')) tags.push('instance_required');
-    keys.sort((a, b) => rank(a[0]) - rank(b[0]));
-    tags.sort((a, b) => [...TAGS].indexOf(a) - [...TAGS].indexOf(b));
-    const path = [...keys.map(([k, v]) => `${k}=${v}`), ...tags].join(',');
-    if (keys.length === 0) throw new MetaFFIError(`${fn.name}: its entity path has no key (callable=, field=, ...)`);
-    for (const [k, v] of keys) {
-      if (v.includes(',')) throw new MetaFFIError(`${fn.name}: entity path value ${k}=${v} contains a comma`);
-    }
-    return path;
-  }
-
   entity(fn: IdlFunction, keyWanted: string, instance: boolean): EntityRef {
-    const path = this.entityPath(fn, instance);
+    const path = entityPath(fn, instance);
     const params = fn.parameters.map((p) => this.argInfo(p, null, 'parameter'));
     const rets = fn.return_values.map((p) => this.argInfo(p, null, 'return value'));
     const ref: EntityRef = { key: this.entityScope.take(keyWanted), path, params, rets };
@@ -134,7 +101,7 @@ export class Generator {
   }
 
   callable(fn: IdlFunction, key: string, instanceHint: boolean): Callable {
-    const instance = instanceHint || fn.instance_required === true || fn.entity_path.instance_required === 'true';
+    const instance = instanceHint || isInstance(fn);
     const entity = this.entity(fn, key, instance);
     // Names the bodies use must not be shadowed by parameters.
     const scope = new Scope([...TOP_LEVEL_TAKEN, ...this.classes.map((k) => k.id), 'r0', 'r1', 'r2', 'r3',
@@ -147,21 +114,11 @@ export class Generator {
     const rets = fn.return_values.map((p) => this.argInfo(p, null, 'return value'));
     const varargs = fn.entity_path.varargs === 'true';
     const namedArgs = fn.entity_path.named_args === 'true';
-    const n = params.length;
-    params.forEach((p, i) => {
-      if (namedArgs && i === n - 1) p.role = 'named';
-      else if (varargs && i === n - 1 - (namedArgs ? 1 : 0)) p.role = namedArgs ? 'varargs' : 'rest';
-      else p.role = 'plain';
-    });
-    // Literal defaults count only in the optional tail (TS wants them there too).
-    for (let i = n - 1; i >= 0; i--) {
+    paramRoles(fn, visible, (_arg, v, i) => defaultValue(params[i]!, v)).forEach((r, i) => {
       const p = params[i]!;
-      if (p.role !== 'plain') continue;
-      const def = p.arg.is_optional ? defaultValue(p) : undefined;
-      if (def === undefined) break;
-      p.role = 'default';
-      p.def = def;
-    }
+      p.role = r.role;
+      if (r.def !== undefined) p.def = r.def;
+    });
     return { fn, entity, params, rets, instance, varargs, namedArgs };
   }
 
@@ -377,8 +334,7 @@ export class Generator {
 
   generate(command: string | undefined): string {
     const lines = this.out;
-    const src = this.idl.idl_full_path || this.idl.idl_filename_with_extension || this.idl.idl_source;
-    lines.push(`// Generated by metaffi${command ? ` (${command})` : ''} from ${basename(src) || src}`);
+    lines.push(`// Generated by metaffi${command ? ` (${command})` : ''} from ${idlSourceName(this.idl)}`);
     lines.push(`// (${this.runtime} module). Do not edit: regenerate it when the module changes.`);
     const moduleDoc = this.idl.modules.map((m) => m.comment.trim()).filter((c) => c !== '').join('\n\n');
     const body: string[] = [];
@@ -581,7 +537,7 @@ export class Generator {
     // methods, grouped by name and static-ness for overloads
     const groups = new Map<string, Callable[]>();
     for (const m of c.methods) {
-      const instance = m.instance_required === true || m.entity_path.instance_required === 'true';
+      const instance = isInstance(m);
       const id = toIdentifier(m.name, 'method', true);
       const key = `${instance ? 'i' : 's'}:${id}`;
       const k = this.callable(m, `${cls}_${id}`, false);

@@ -1,17 +1,5 @@
 /** Small pieces of the generated text: quoting, wrapping, overload order, defaults, hints. */
-import type { IdlClass, IdlFunction } from '../../idl/schema.js';
-import { KEY_ORDER, type ArgInfo, type Callable } from './types.js';
-
-
-export function isInstanceAccessor(fn: IdlFunction, kind: 'getter' | 'setter'): boolean {
-  if (fn.instance_required === true || fn.entity_path.instance_required === 'true') return true;
-  return fn.parameters.length > (kind === 'getter' ? 0 : 1);
-}
-
-export function rank(key: string): number {
-  const i = KEY_ORDER.indexOf(key);
-  return i < 0 ? KEY_ORDER.length : i;
-}
+import type { ArgInfo, Callable } from './types.js';
 
 /** Which overload to try first for the same arguments: the common Java types first. */
 export const SPECIFICITY = ['int32', 'int64', 'float64', 'int16', 'int8', 'float32', 'uint8', 'uint16', 'uint32', 'uint64', 'size',
@@ -31,16 +19,9 @@ export function compareSpecificity(a: Callable, b: Callable): number {
   return 0;
 }
 
-/** A default value as TS source, when the IDL carries it (tag `default`, JSON text). */
-export function defaultValue(p: ArgInfo): string | undefined {
-  const raw = p.arg.tags.default;
-  if (raw === undefined) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
+/** A default value as TS source, from the IDL's parsed `default` tag. */
+export function defaultValue(p: ArgInfo, v: unknown): string | undefined {
+  const raw = p.arg.tags.default ?? '';
   if (p.dims > 0) return Array.isArray(v) && v.length === 0 ? '[]' : undefined;
   switch (p.base) {
     case 'int64': case 'uint64': case 'size':
@@ -91,27 +72,4 @@ export function splitParams(params: string): string[] {
 
 export function escapeTemplate(s: string): string {
   return s.replace(/[`\\$]/g, (m) => '\\' + m);
-}
-
-export function simpleClassName(c: IdlClass): string {
-  // Java: pkg.Outer$Inner -> Outer_Inner (the `$` of nested classes kept readable).
-  const last = c.name.split('.').pop()!;
-  return last.replace(/\$/g, '_');
-}
-
-/** The foreign type names that mean this class in type aliases. */
-export function classAliases(c: IdlClass): string[] {
-  const out = [c.name];
-  const fq = c.entity_path?.class;
-  if (fq) out.push(fq, fq.replace(/\$/g, '.'));
-  return out;
-}
-
-export function modulePathHint(runtime: string, name: string, guestLib: string): string {
-  switch (runtime) {
-    case 'python3': return `the .py file or package folder of \`${name}\`, or its importable name`;
-    case 'openjdk': return 'the .jar files and class folders that hold the classes, joined with `;`';
-    case 'go': return `the Go guest library built by \`metaffi -c --idl <source> -g go\` (${guestLib || `${name}_MetaFFIGuest`}.so)`;
-    default: return 'the foreign module';
-  }
 }
