@@ -19,6 +19,7 @@ import type { FromChild, ToChild } from './child.js';
 import { FULL, QUICK, summarize } from './harness.js';
 import { IMPLS } from './impls/index.js';
 import { formatNs, toMarkdown, toText, type Report } from './report.js';
+import { pythonHostTable, runPythonHost, type PythonHostResults } from './python_host.js';
 import { runMemory } from './memory.js';
 import { setUp } from './setup.js';
 import { defaultChartsDir, writeCharts } from './charts.js';
@@ -288,6 +289,16 @@ async function main(): Promise<void> {
     for (const w of workers) await w.close();
   }
 
+  // The Python host, when all three runtimes are measured: metaffi beside JPype and ctypes.
+  let pythonHost: PythonHostResults | undefined;
+  if (args.runtimes.size === RUNTIMES.length && !args.impls) {
+    try {
+      pythonHost = runPythonHost(setup, args.quick, log);
+    } catch (e) {
+      pythonHost = { error: (e as Error).message.split('\n')[0] ?? 'failed' };
+    }
+  }
+
   const cpu = cpus();
   const report: Report = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
@@ -297,10 +308,11 @@ async function main(): Promise<void> {
     results,
   };
   process.stdout.write(`\n${toText(report)}\n`);
+  if (pythonHost) process.stdout.write(`\n${pythonHostTable(pythonHost)}\n`);
   mkdirSync(dirname(args.json), { recursive: true });
-  writeFileSync(args.json, JSON.stringify({ ...report, setup }, null, 1));
+  writeFileSync(args.json, JSON.stringify({ ...report, setup, pythonHost }, null, 1));
   mkdirSync(dirname(args.md), { recursive: true });
-  writeFileSync(args.md, toMarkdown(report));
+  writeFileSync(args.md, toMarkdown(report) + (pythonHost ? `\n${pythonHostTable(pythonHost)}\n` : ''));
   writeCharts(report, args.charts);
   log(`wrote ${args.json}, ${args.md} and charts in ${args.charts}; each process's log is in ${runDir}`);
 }
