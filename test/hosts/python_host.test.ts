@@ -18,7 +18,7 @@ const cli = join(repoRoot, 'dist', 'cli', 'main.js');
 
 async function hostPython(): Promise<string> {
   const { python } = await pythonTools();
-  await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', join(repoRoot, 'hosts', 'python3')],
+  await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', join(repoRoot, 'hosts', 'python3'), 'numpy'],
     { maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60 * 1000 });
   return python;
 }

@@ -127,3 +127,24 @@ def test_gil_is_released_during_go_calls(go) -> None:
     for t in threads:
         t.join()
     assert len(results) == 800 and sorted(results)[0] == 1
+
+
+def test_buffers_for_packed_arrays(go) -> None:
+    import array
+
+    import numpy as np
+
+    sum_ints = go.load_entity("callable=SumInts", [metaffi_type_info(T.metaffi_int64_type, dimensions=1)], [T.metaffi_int64_type])
+    assert sum_ints(np.arange(10, dtype=np.int64)) == 45  # one copy of the buffer
+    assert sum_ints(array.array("q", [1, 2, 3])) == 6
+    assert sum_ints(np.arange(10, dtype=np.int32)) == 45  # other widths: item by item
+    assert sum_ints(np.arange(6, dtype=np.int64)[::2]) == 6  # not contiguous: item by item
+    assert sum_ints([np.int64(2), 3]) == 5
+    doubles = go.load_entity("callable=Doubles", [metaffi_type_info(T.metaffi_float64_type, dimensions=1)],
+                             [metaffi_type_info(T.metaffi_float64_type, dimensions=1)])
+    assert doubles(np.array([1.5, 2.5])) == doubles([1.5, 2.5])
+    data = go.load_entity("callable=Bytes", [metaffi_type_info(T.metaffi_uint8_type, dimensions=1)],
+                          [metaffi_type_info(T.metaffi_uint8_type, dimensions=1)])
+    assert data(memoryview(b"abc")) == data(b"abc") == data(bytearray(b"abc")) == data(np.frombuffer(b"abc", dtype=np.uint8))
+    with pytest.raises(TypeError, match=r"argument 1\[0\]"):
+        sum_ints(np.array([1.5, 2.5]))

@@ -214,6 +214,54 @@ int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err)
 	return py_ref_to_cdt(o, MT_HANDLE, out, err);
 }
 
+/* Whether a buffer's struct-module format holds items of element type `elem` (the width is
+ * checked apart). Only native or little-endian byte order: the bytes are copied as they are. */
+static int format_matches(const char *format, uint64_t elem)
+{
+	if (!format) format = "B";
+	if (*format == '@' || *format == '=' || *format == '<') format++;
+	if (!format[0] || format[1]) return 0;
+	switch (format[0]) {
+	case 'd': return elem == MT_FLOAT64;
+	case 'f': return elem == MT_FLOAT32;
+	case 'b': case 'B': case 'c': return elem == MT_INT8 || elem == MT_UINT8; /* raw bytes */
+	case 'h': case 'i': case 'l': case 'q': return elem == MT_INT16 || elem == MT_INT32 || elem == MT_INT64;
+	case 'H': case 'I': case 'L': case 'Q': case 'N':
+		return elem == MT_UINT16 || elem == MT_UINT32 || elem == MT_UINT64 || elem == MT_SIZE;
+	case '?': return elem == MT_BOOL;
+	default: return 0;
+	}
+}
+
+/* A one-dimensional buffer (memoryview, array.array, a numpy array) whose items are exactly
+ * the packed element type: copied in one go. 1 when converted, 0 when `o` is not such a buffer
+ * (the caller then converts it item by item), -1 on error. */
+static int py_buffer_to_packed(PyObject *o, uint64_t elem, cdt *out, metaffi_error *err)
+{
+	if (PyList_Check(o) || PyTuple_Check(o) || PyUnicode_Check(o) || !PyObject_CheckBuffer(o)) return 0;
+	Py_buffer view;
+	if (PyObject_GetBuffer(o, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS)) {
+		PyErr_Clear();
+		return 0;
+	}
+	size_t w = metaffi_packed_width(elem);
+	int rc = 0;
+	if (view.ndim <= 1 && (size_t)view.itemsize == w && format_matches(view.format, elem)) {
+		void *p = conv_alloc((size_t)view.len + 1, err);
+		if (!p) {
+			rc = -1;
+		} else {
+			memcpy(p, view.buf, (size_t)view.len);
+			out->type = elem | MT_ARRAY | MT_PACKED;
+			out->v.packed.data = p;
+			out->v.packed.len = (size_t)view.len / w;
+			rc = 1;
+		}
+	}
+	PyBuffer_Release(&view);
+	return rc;
+}
+
 static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt *out, metaffi_error *err)
 {
 	if (o == Py_None) {
@@ -223,6 +271,10 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt 
 	CHECK_DEPTH(depth, err);
 	if (dims == 1 && elem == MT_UINT8 && (PyBytes_Check(o) || PyByteArray_Check(o)))
 		return py_to_cdt_any(o, out, depth, err);
+	if (dims == 1 && metaffi_packed_width(elem) != 0) {
+		int r = py_buffer_to_packed(o, elem, out, err);
+		if (r) return r < 0 ? -1 : 0;
+	}
 	/* A str or a dict iterates, but is not an array: its characters or keys would be. An
 	 * iterator or generator may never end: only sequences and sets, which have a length. */
 	if (PyUnicode_Check(o) || PyDict_Check(o) || !(PySequence_Check(o) || PyAnySet_Check(o)))
@@ -284,13 +336,30 @@ static int py_array_to_cdt(PyObject *o, uint64_t elem, int dims, int depth, cdt 
 }
 
 /* A Python value as the declared type: the kind must match and numbers must fit. */
+/* A number of another type (numpy's int64 and float32 scalars, ...) as an int or a float:
+ * ints through __index__ (never a float's truncation), floats through __float__. */
+static int py_number_as(PyObject *o, int want_float, uint64_t type, int depth, cdt *out, metaffi_error *err)
+{
+	PyNumberMethods *nb = Py_TYPE(o)->tp_as_number;
+	PyObject *v = NULL;
+	if (!PyBool_Check(o) && !PyFloat_Check(o) && PyIndex_Check(o)) v = PyNumber_Index(o);
+	else if (want_float && nb && nb->nb_float && !PyUnicode_Check(o) && !PyBytes_Check(o)) v = PyNumber_Float(o);
+	if (!v) {
+		PyErr_Clear();
+		return type_error(err, want_float ? "a float" : "an int", o);
+	}
+	int rc = py_to_cdt_typed(v, type, 0, depth, out, err);
+	Py_DECREF(v);
+	return rc;
+}
+
 int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, int depth, cdt *out, metaffi_error *err)
 {
 	if (dims > 0) return py_array_to_cdt(o, type, dims, depth, out, err);
 	switch (type) {
 	case MT_FLOAT64:
 	case MT_FLOAT32: {
-		if (!PyFloat_Check(o) && !PyLong_Check(o)) return type_error(err, "a float", o);
+		if (!PyFloat_Check(o) && !PyLong_Check(o)) return py_number_as(o, 1, type, depth, out, err);
 		double d = PyFloat_AsDouble(o);
 		if (d == -1.0 && PyErr_Occurred()) {
 			PyErr_Clear();
@@ -310,7 +379,7 @@ int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, int depth, cdt *out, m
 	}
 	case MT_INT8: case MT_INT16: case MT_INT32: case MT_INT64:
 	case MT_UINT8: case MT_UINT16: case MT_UINT32: case MT_UINT64: case MT_SIZE: {
-		if (!PyLong_Check(o)) return type_error(err, "an int", o);
+		if (!PyLong_Check(o)) return py_number_as(o, 0, type, depth, out, err);
 		cdt any;
 		if (py_int_value(o, &any)) return range_error(err, o, type);
 		int ok;
