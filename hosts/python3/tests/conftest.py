@@ -34,3 +34,19 @@ def go_guest(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def java_guest_src() -> str:
     return os.path.join(FIXTURES, "java", "guest", "src", "guest")
+
+
+@pytest.fixture(scope="session")
+def java_support() -> dict:
+    """log4j's jars (fetched with Maven once) and the guest's compiled class folder, from the
+    repository's test support code (built by `npm run build`)."""
+    import json
+
+    node = os.environ.get("METAFFI_NODE") or shutil.which("node")
+    support = os.path.join(REPO, ".build", "test", "support", "java.js")
+    assert node and os.path.exists(support), f"{support} is missing: run `npm run build` in {REPO}"
+    script = (f"import({json.dumps('file://' + support)}).then(m => console.log(JSON.stringify("
+              "{log4j: m.log4jJars(), classes: m.guestClasses()})))")
+    proc = subprocess.run([node, "-e", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 0, f"preparing the Java test inputs failed:\n{proc.stderr}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])

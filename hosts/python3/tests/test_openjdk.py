@@ -70,3 +70,28 @@ def test_bad_input(jdk) -> None:
         jdk.load_entity("class=java.lang.NoSuchClass,callable=f", [], [])
     with pytest.raises(MetaFFIError, match="does not exist|no such"):
         MetaFFIRuntime("openjdk").load_module("/no/such.jar")
+
+
+def test_class_folder(java_support: dict) -> None:
+    m = MetaFFIRuntime("openjdk").load_module(java_support["classes"])
+    echo = m.load_entity("class=guest.Guest,callable=echoLong", [T.metaffi_int64_type], [T.metaffi_int64_type])
+    assert echo(2**63 - 1) == 2**63 - 1
+    new_guest = m.load_entity("class=guest.Guest,callable=<init>", [T.metaffi_string8_type], [T.metaffi_handle_type])
+    g = new_guest("named")
+    assert isinstance(g, MetaFFIHandle)
+
+
+def test_log4j_from_a_jar_list(java_support: dict, capfd: pytest.CaptureFixture) -> None:
+    jars = java_support["log4j"]
+    assert ";" in jars
+    log4j = MetaFFIRuntime("openjdk").load_module(jars)
+    get_logger = log4j.load_entity("class=org.apache.logging.log4j.LogManager,callable=getLogger",
+                                   [T.metaffi_string8_type], [T.metaffi_handle_type])
+    error = log4j.load_entity("class=org.apache.logging.log4j.Logger,callable=error,instance_required",
+                              [T.metaffi_handle_type, T.metaffi_string8_type], [])
+    get_name = log4j.load_entity("class=org.apache.logging.log4j.Logger,callable=getName,instance_required",
+                                 [T.metaffi_handle_type], [T.metaffi_string8_type])
+    logger = get_logger("metaffi.python")
+    assert get_name(logger) == "metaffi.python"
+    error(logger, "an error from Python ✓")
+    assert "ERROR metaffi.python - an error from Python ✓" in capfd.readouterr().out
