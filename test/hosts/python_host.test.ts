@@ -41,6 +41,16 @@ describe('python host', () => {
     }
   });
 
+  it('the package passes mypy --strict (its whole public API is typed)', async () => {
+    const python = await hostPython();
+    try {
+      await run(python, ['-m', 'mypy', '--strict', '--no-incremental', join(repoRoot, 'hosts', 'python3', 'metaffi')],
+        { cwd: tmpdir(), maxBuffer: 16 * 1024 * 1024 });
+    } catch (e) {
+      assert.fail(`mypy --strict failed:\n${output(e)}`);
+    }
+  });
+
   it("runs the seed's example: metaffi -c --idl hello.go -g go -h python3, then the stubs and the dynamic API", async () => {
     const python = await hostPython();
     const dir = mkdtempSync(join(tmpdir(), 'metaffi-seed-'));

@@ -148,3 +148,16 @@ def test_buffers_for_packed_arrays(go) -> None:
     assert data(memoryview(b"abc")) == data(b"abc") == data(bytearray(b"abc")) == data(np.frombuffer(b"abc", dtype=np.uint8))
     with pytest.raises(TypeError, match=r"argument 1\[0\]"):
         sum_ints(np.array([1.5, 2.5]))
+
+
+def test_a_second_go_guest_is_a_clear_error(go, go_guest: str, tmp_path) -> None:
+    import shutil
+
+    same = MetaFFIRuntime("go").load_module(go_guest + ".so")  # the same library again is fine
+    assert same.load_entity("callable=Add", [T.metaffi_int64_type] * 2, [T.metaffi_int64_type])(1, 2) == 3
+    other = tmp_path / "other_MetaFFIGuest.so"
+    shutil.copy(go_guest + ".so", other)
+    with pytest.raises(MetaFFIError, match="one Go guest"):
+        MetaFFIRuntime("go").load_module(str(other))
+    add = go.load_entity("callable=Add", [T.metaffi_int64_type] * 2, [T.metaffi_int64_type])
+    assert add(5, 6) == 11  # the runtime goes on
