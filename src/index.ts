@@ -1,4 +1,4 @@
-export { MetaFFIRuntime, MetaFFIModule } from './runtime.js';
+export { MetaFFIRuntime, MetaFFIModule, asyncThreads } from './runtime.js';
 export type { MetaFFICallable, MetaFFITypeList } from './runtime.js';
 export { MetaFFITypes, MetaFFITypeInfo } from './types.js';
 export type { MetaFFITypeSpec } from './types.js';

@@ -28,7 +28,9 @@ export interface NativeCore {
   isLoaded(runtime: number): boolean;
   loadModule(runtime: number, path: string): NativeModule;
   loadEntity(module: NativeModule, name: string, path: PathItem[], params: NativeTypeInfo[],
-             rets: NativeTypeInfo[]): (...args: unknown[]) => unknown;
+             rets: NativeTypeInfo[]): ((...args: unknown[]) => unknown) & { async(...args: unknown[]): Promise<unknown> };
+  /** The most threads async calls run on; setting it lower keeps threads already started. */
+  asyncThreads(n?: number): number;
   releaseHandle(handle: object): void;
   handleInfo(handle: object): { runtime: string; released: boolean; description?: string };
   setCallableTypes(fn: (...args: never[]) => unknown, params: NativeTypeInfo[], rets: NativeTypeInfo[] | null): void;

@@ -7,7 +7,20 @@ import { normalizeTypes, rejectNul, type MetaFFITypeSpec } from './types.js';
 
 /** A loaded foreign entity: call it like a function. Returns undefined for no return
  * values, the value for one, an array for several. */
-export type MetaFFICallable = (...args: any[]) => any;
+/**
+ * An entity loaded by loadEntity: a plain JS function (one crossing into the runtime per
+ * call), plus `async`, the same call made on a thread of metaffi's pool.
+ */
+export interface MetaFFICallable {
+  (...args: any[]): any;
+  /**
+   * The same call without blocking the event loop: the arguments are converted now, the
+   * foreign call runs on a pool thread (METAFFI_THREADS, or setAsyncThreads), and the promise
+   * resolves with what the synchronous call returns, or rejects with the error it throws.
+   * JS callbacks made by the foreign code meanwhile run on the JS thread.
+   */
+  async(...args: any[]): Promise<any>;
+}
 
 export type MetaFFITypeList = readonly MetaFFITypeSpec[] | null | undefined;
 
@@ -40,6 +53,8 @@ export class MetaFFIRuntime {
    * Release the runtime: every module, entity and handle of it stops working (calls fail
    * with a MetaFFIError). The interpreter or VM itself stays in the process, since neither
    * CPython nor a JVM can be unloaded safely; loadRuntimePlugin() makes it usable again.
+   * While async calls into the runtime are running it throws and releases nothing: await
+   * them first.
    */
   releaseRuntimePlugin(): void {
     if (this.#state === 'released') {
@@ -48,8 +63,13 @@ export class MetaFFIRuntime {
     if (this.#state === 'new') {
       throw new MetaFFIError(`the ${this.runtimePlugin} runtime was never loaded by this MetaFFIRuntime; nothing to release`);
     }
-    this.#state = 'released';
-    nativeCore().freeRuntime(this.#adapter.id);
+    const core = nativeCore();
+    try {
+      core.freeRuntime(this.#adapter.id);
+    } finally {
+      // refused (async calls running): still loaded; failed while stopping: released all the same
+      if (!core.isLoaded(this.#adapter.id)) this.#state = 'released';
+    }
   }
 
   /** Load a module of this runtime (loads the runtime first if needed). */
@@ -112,4 +132,16 @@ export class MetaFFIModule {
   load(entityPath: string, paramTypes?: MetaFFITypeList, retvalTypes?: MetaFFITypeList): MetaFFICallable {
     return this.loadEntity(entityPath, paramTypes, retvalTypes);
   }
+}
+
+/**
+ * The most threads `.async` calls run on at once (default: the METAFFI_THREADS variable, or
+ * the number of CPUs with at least 4). Calls beyond it wait for a free thread. With `n`, sets it
+ * first (1 to 256); lowering it keeps threads already started. Returns the value in force.
+ */
+export function asyncThreads(n?: number): number {
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 256)) {
+    throw new RangeError(`asyncThreads: the number of threads must be an integer from 1 to 256, got ${String(n)}`);
+  }
+  return n === undefined ? nativeCore().asyncThreads() : nativeCore().asyncThreads(n);
 }

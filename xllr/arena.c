@@ -36,17 +36,29 @@ static xllr_chunk *chunk_new(size_t size)
 
 static __thread arena *tls_arena;
 
-arena *thread_arena(void)
+arena *arena_new(size_t size)
 {
-	if (tls_arena) return tls_arena;
-	pthread_once(&g_arena_once, arena_key_init);
 	arena *a = calloc(1, sizeof(arena));
 	if (!a) return NULL;
-	a->head = a->cur = chunk_new(64 * 1024);
+	a->head = a->cur = chunk_new(size);
 	if (!a->head) {
 		free(a);
 		return NULL;
 	}
+	return a;
+}
+
+void arena_free(arena *a)
+{
+	if (a) arena_destroy(a);
+}
+
+arena *thread_arena(void)
+{
+	if (tls_arena) return tls_arena;
+	pthread_once(&g_arena_once, arena_key_init);
+	arena *a = arena_new(64 * 1024);
+	if (!a) return NULL;
 	pthread_setspecific(g_arena_key, a); /* frees it when the thread ends */
 	tls_arena = a;
 	return a;

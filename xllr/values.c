@@ -1,5 +1,6 @@
 /* What every host does with values plugins return: check them, drop their references. */
 #include <stdio.h>
+#include <string.h>
 
 #include "xllr.h"
 
@@ -60,4 +61,50 @@ void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size
 		o += snprintf(out + o, size - o, "%s%s", i ? ", " : "", metaffi_type_name(MT_ELEMENT(t[i].type)));
 		for (int d = 0; d < dims && o < size; d++) o += snprintf(out + o, size - o, "[]");
 	}
+}
+
+static size_t string_unit(uint64_t t)
+{
+	return t == MT_STRING16 ? 2 : t == MT_STRING32 ? 4 : 1;
+}
+
+int cdt_copy_into(arena *a, cdt *v)
+{
+	uint64_t t = v->type;
+	if (t == MT_STRING8 || t == MT_STRING16 || t == MT_STRING32) {
+		size_t bytes = v->v.str.len * string_unit(t);
+		void *p = arena_alloc(a, bytes + 4);
+		if (!p) goto oom;
+		memcpy(p, v->v.str.ptr, bytes);
+		v->v.str.ptr = p;
+	} else if ((t & MT_ARRAY) && (t & MT_PACKED)) {
+		size_t bytes = v->v.packed.len * metaffi_packed_width(MT_ELEMENT(t));
+		void *p = arena_alloc(a, bytes + 1);
+		if (!p) goto oom;
+		if (bytes) memcpy(p, v->v.packed.data, bytes);
+		v->v.packed.data = p;
+	} else if (t & MT_ARRAY) {
+		cdt *elems = arena_alloc(a, (v->v.arr.len ? v->v.arr.len : 1) * sizeof(cdt));
+		if (!elems) goto oom;
+		if (v->v.arr.len) memcpy(elems, v->v.arr.elems, v->v.arr.len * sizeof(cdt));
+		v->v.arr.elems = elems;
+		int rc = 0;
+		for (size_t i = 0; i < v->v.arr.len; i++)
+			if (cdt_copy_into(a, &elems[i])) rc = -1;
+		return rc;
+	} else if (t == MT_MAP) {
+		cdt *kv = arena_alloc(a, (v->v.map.len ? 2 * v->v.map.len : 1) * sizeof(cdt));
+		if (!kv) goto oom;
+		if (v->v.map.len) memcpy(kv, v->v.map.kv, 2 * v->v.map.len * sizeof(cdt));
+		v->v.map.kv = kv;
+		int rc = 0;
+		for (size_t i = 0; i < 2 * v->v.map.len; i++)
+			if (cdt_copy_into(a, &kv[i])) rc = -1;
+		return rc;
+	}
+	return 0;
+oom:
+	cdt_release_refs(v);
+	v->type = MT_NULL;
+	return -1;
 }

@@ -36,6 +36,10 @@ typedef struct {
 /* The calling thread's arena (made on first use, freed when the thread ends); NULL when out
  * of memory. */
 XLLR_API arena *thread_arena(void);
+/* An arena of its own, for values that outlive a call on one thread (an asynchronous call's
+ * arguments and results); NULL when out of memory. */
+XLLR_API arena *arena_new(size_t size);
+XLLR_API void arena_free(arena *a);
 /* Slow path of arena_alloc: the current chunk is full. */
 XLLR_API void *arena_alloc_slow(arena *a, size_t size);
 
@@ -125,6 +129,11 @@ XLLR_API void xllr_release(uint32_t runtime, void *val);
 
 /* Drop the references a value holds (handles and callables, nested ones included). */
 XLLR_API void cdt_release_refs(const cdt *v);
+
+/* Copy what a value points to (strings, arrays, packed data, maps) into `a`, so it outlives
+ * the arena it was made in; references are not retained again (they move with the value).
+ * -1 when out of memory (the value is then NULL, its references released). */
+XLLR_API int cdt_copy_into(arena *a, cdt *v);
 
 /* Whether a result is of the kind its declared type promises (kind, array depth, char
  * range). Plugins convert to the declared type themselves; hosts check once more so that no

@@ -137,7 +137,7 @@ void run_host_request(napi_env env, host_call_req *req)
 	/* The requesting thread is blocked, so its arena is ours to fill. */
 	req->rc = call_host_on_js_thread(env, req->ar, req->rec, req->params, req->np, &req->rets,
 	                                 &req->nr, &req->err);
-	if (atomic_load(&g_depth) == 0) clear_host_errors(env);
+	if (atomic_load(&g_depth) == 0 && !g_in_flight) clear_host_errors(env); /* an async call may still want it */
 	pthread_mutex_lock(&req->lock);
 	req->state = REQ_DONE;
 	pthread_cond_signal(&req->cond);

@@ -40,13 +40,19 @@ void entity_destroy(entity *e)
 	free(e);
 }
 
+/* One holder less: the entity's function, its .async function, or an async call. */
+void entity_unref(entity *e)
+{
+	if (--e->refs == 0 && !g_shutting_down) defer_push(DEFER_FREE_ENTITY, e->runtime, e->generation, e);
+}
+
 void entity_finalize(napi_env env, void *data, void *hint)
 {
 	(void)env;
 	(void)hint;
 	entity *e = data;
 	if (g_shutting_down) return;
-	defer_push(DEFER_FREE_ENTITY, e->runtime, e->generation, e);
+	entity_unref(e);
 }
 
 
@@ -67,42 +73,16 @@ int check_results(napi_env env, const entity *e, const cdt *rets)
 	return 0;
 }
 
-napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
+/* The arguments of a call of e as CDTs in cd[0..np), in ar. On failure it throws (naming the
+ * argument) and returns -1. use_cache: remember handle and callable arguments per parameter
+ * (synchronous calls; an asynchronous call owns what it converted instead). */
+int entity_args_to_cdt(napi_env env, entity *e, arena *ar, napi_value *argv, cdt *cd, int use_cache)
 {
-	napi_value inline_argv[INLINE_ARGS];
-	size_t argc = asked;
-	entity *e;
-	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
-	const xllr_runtime *s = &xllr_runtimes[e->runtime];
-	if (!e->pent || !s->loaded || s->generation != e->generation) {
-		throw_simple(env, "%s: the %s runtime was released; load the runtime, module and entity again",
-		             e->name, runtime_name(e->runtime));
-		return NULL;
-	}
-	if (argc != e->np) {
-		char types[512];
-		type_list_text(e->params, e->np, types, sizeof types);
-		char msg[768];
-		snprintf(msg, sizeof msg, "%s expects %zu argument%s (%s), got %zu", e->name, e->np,
-		         e->np == 1 ? "" : "s", types, argc);
-		napi_throw_type_error(env, NULL, msg);
-		return NULL;
-	}
-	arena *ar = thread_arena();
-	metaffi_mark mark = arena_mark_of(ar);
-	napi_value *argv = inline_argv;
-	if (argc > asked) {
-		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
-		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-	}
-	cdt inline_cdts[INLINE_ARGS];
-	size_t total = e->np + e->nr;
-	cdt *cd = total <= INLINE_ARGS ? inline_cdts : arena_alloc(ar, total * sizeof(cdt));
 	conv c;
 	conv_init(&c, env, ar, e->plugin->preferred_string);
 	for (size_t i = 0; i < e->np; i++) {
 		const metaffi_type_info *ti = &e->params[i];
-		ref_cache *cache = e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
+		ref_cache *cache = use_cache && e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
 		                     ? &e->ref_cache[i] : NULL;
 		if (cache && cache->obj) {
 			napi_value last = NULL;
@@ -129,35 +109,93 @@ napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 			char prefix[400];
 			snprintf(prefix, sizeof prefix, "%s: argument %zu", e->name, i + 1);
 			conv_throw(&c, rc, prefix);
-			arena_reset_to(ar, mark);
-			return NULL;
+			return -1;
 		}
 	}
-	metaffi_error err = {0};
-	depth_enter();
-	int rc = e->plugin->xcall(e->pent, cd, e->np, cd + e->np, e->nr, &err);
-	depth_leave();
+	return 0;
+}
+
+/* The JS value of a call's results (undefined, the value, or an array for several), checked
+ * against the declared types; the owned references in rets are consumed. NULL with an
+ * exception pending on failure. */
+napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets)
+{
 	napi_value result = NULL;
-	if (rc) {
-		throw_metaffi_error(env, e->plugin->name, &err, NULL);
-	} else if (check_results(env, e, cd + e->np)) {
+	int flags = e->keep_packed ? CONV_KEEP_PACKED : 0;
+	if (check_results(env, e, rets)) {
 		result = NULL;
 	} else if (e->nr == 0) {
 		napi_get_undefined(env, &result);
 	} else if (e->nr == 1) {
-		if (cdt_to_js(env, ar, &cd[e->np], e->keep_packed ? CONV_KEEP_PACKED : 0, &result) != napi_ok) result = NULL;
+		if (cdt_to_js(env, ar, &rets[0], flags, &result) != napi_ok) result = NULL;
 	} else {
 		napi_create_array_with_length(env, e->nr, &result);
 		for (size_t i = 0; i < e->nr; i++) {
 			napi_value item;
-			if (cdt_to_js(env, ar, &cd[e->np + i], e->keep_packed ? CONV_KEEP_PACKED : 0, &item) != napi_ok) {
-				for (size_t j = i + 1; j < e->nr; j++) cdt_release_refs(&cd[e->np + j]);
+			if (cdt_to_js(env, ar, &rets[i], flags, &item) != napi_ok) {
+				for (size_t j = i + 1; j < e->nr; j++) cdt_release_refs(&rets[j]);
 				result = NULL;
 				break;
 			}
 			napi_set_element(env, result, (uint32_t)i, item);
 		}
 	}
+	return result;
+}
+
+/* The entity is usable: its runtime is the one it was loaded from. Throws otherwise. */
+int entity_check_live(napi_env env, const entity *e)
+{
+	const xllr_runtime *s = &xllr_runtimes[e->runtime];
+	if (e->pent && s->loaded && s->generation == e->generation) return 0;
+	throw_simple(env, "%s: the %s runtime was released; load the runtime, module and entity again", e->name,
+	             runtime_name(e->runtime));
+	return -1;
+}
+
+/* Throws the TypeError of a call with the wrong number of arguments. */
+void entity_throw_arity(napi_env env, const entity *e, size_t argc)
+{
+	char types[512];
+	type_list_text(e->params, e->np, types, sizeof types);
+	char msg[768];
+	snprintf(msg, sizeof msg, "%s expects %zu argument%s (%s), got %zu", e->name, e->np, e->np == 1 ? "" : "s",
+	         types, argc);
+	napi_throw_type_error(env, NULL, msg);
+}
+
+napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
+{
+	napi_value inline_argv[INLINE_ARGS];
+	size_t argc = asked;
+	entity *e;
+	napi_get_cb_info(env, info, &argc, inline_argv, NULL, (void **)&e);
+	if (entity_check_live(env, e)) return NULL;
+	if (argc != e->np) {
+		entity_throw_arity(env, e, argc);
+		return NULL;
+	}
+	arena *ar = thread_arena();
+	metaffi_mark mark = arena_mark_of(ar);
+	napi_value *argv = inline_argv;
+	if (argc > asked) {
+		argv = argc <= INLINE_ARGS ? inline_argv : arena_alloc(ar, argc * sizeof(napi_value));
+		napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	}
+	cdt inline_cdts[INLINE_ARGS];
+	size_t total = e->np + e->nr;
+	cdt *cd = total <= INLINE_ARGS ? inline_cdts : arena_alloc(ar, total * sizeof(cdt));
+	if (entity_args_to_cdt(env, e, ar, argv, cd, 1)) {
+		arena_reset_to(ar, mark);
+		return NULL;
+	}
+	metaffi_error err = {0};
+	depth_enter();
+	int rc = e->plugin->xcall(e->pent, cd, e->np, cd + e->np, e->nr, &err);
+	depth_leave();
+	napi_value result = NULL;
+	if (rc) throw_metaffi_error(env, e->plugin->name, &err, NULL);
+	else result = entity_results_to_js(env, e, ar, cd + e->np);
 	finish_call(env, ar, mark);
 	return result;
 }

@@ -130,6 +130,12 @@ napi_value n_free_runtime(napi_env env, napi_callback_info info)
 	if (slot_of(env, a, &s, &rt)) return NULL;
 	const metaffi_plugin *plugin = xllr_runtimes[rt].plugin;
 	if (!xllr_runtimes[rt].loaded) return js_undefined(env);
+	if (g_async_in_flight[rt]) {
+		throw_simple(env, "the %s runtime cannot be released while %zu async call%s into it %s running; await %s first",
+		             runtime_name(rt), g_async_in_flight[rt], g_async_in_flight[rt] == 1 ? "" : "s",
+		             g_async_in_flight[rt] == 1 ? "is" : "are", g_async_in_flight[rt] == 1 ? "it" : "them");
+		return NULL;
+	}
 	defer_drain();
 	for (entity *e = s->entities; e; e = e->next) {
 		if (e->pent) plugin->free_entity(e->pent);
@@ -323,10 +329,16 @@ napi_value n_load_entity(napi_env env, napi_callback_info info)
 		e->generation = x->generation;
 		e->plugin = x->plugin;
 		const char *short_name = e->name;
+		napi_value async_fn;
 		napi_create_function(env, short_name, NAPI_AUTO_LENGTH, entity_callback(e->np), e, &fn);
 		/* A finalizer, not a wrap: the wrap slot stays free, so this function can itself be
 		 * lent to a foreign runtime as a callback like any other JS function. */
 		napi_add_finalizer(env, fn, e, entity_finalize, NULL, NULL);
+		napi_create_function(env, "async", NAPI_AUTO_LENGTH, entity_call_async, e, &async_fn);
+		napi_add_finalizer(env, async_fn, e, entity_finalize, NULL, NULL);
+		napi_property_descriptor prop = {"async", NULL, NULL, NULL, NULL, async_fn, napi_default, NULL};
+		napi_define_properties(env, fn, 1, &prop);
+		e->refs = 2;
 		e->next = s->entities;
 		s->entities = e;
 	}
@@ -438,6 +450,18 @@ napi_value n_set_callable_types(napi_env env, napi_callback_info info)
 	return js_undefined(env);
 }
 
+/* asyncThreads(n?) -> the most threads async calls run on (n: set it first; checked in TS). */
+napi_value n_async_threads(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value a, r;
+	napi_get_cb_info(env, info, &argc, &a, NULL, NULL);
+	uint32_t n;
+	if (argc == 1 && get_u32(env, a, &n) == 0 && n >= 1 && n <= 256) async_set_pool_size((int)n);
+	napi_create_uint32(env, (uint32_t)async_pool_size(), &r);
+	return r;
+}
+
 /* liveHandles(runtime) -> number of JS wrappers holding references (for leak tests). */
 napi_value n_live_handles(napi_env env, napi_callback_info info)
 {
@@ -497,6 +521,7 @@ napi_value module_init(napi_env env, napi_value exports)
 		{"handleInfo", NULL, n_handle_info, NULL, NULL, NULL, napi_default, NULL},
 		{"setCallableTypes", NULL, n_set_callable_types, NULL, NULL, NULL, napi_default, NULL},
 		{"liveHandles", NULL, n_live_handles, NULL, NULL, NULL, napi_default, NULL},
+		{"asyncThreads", NULL, n_async_threads, NULL, NULL, NULL, napi_default, NULL},
 		{"flush", NULL, n_flush, NULL, NULL, NULL, napi_default, NULL},
 	};
 	napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -59,7 +59,7 @@ void finish_call(napi_env env, arena *ar, metaffi_mark mark)
 {
 	arena_reset_to(ar, mark);
 	if (atomic_load(&g_depth) == 0) {
-		clear_host_errors(env);
+		if (!g_in_flight) clear_host_errors(env); /* while async calls run, they may want them */
 		if (g_defer_len) defer_drain(); /* a cheap moment to run queued releases */
 	}
 }

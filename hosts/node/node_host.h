@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "xllr.h"
 
@@ -174,6 +175,7 @@ struct entity {
 	metaffi_type_info *params, *rets;
 	char *name;
 	int keep_packed; /* a declared return type asks for typed arrays */
+	int refs; /* its JS function, its .async function, async calls in flight (JS thread only) */
 	ref_cache *ref_cache; /* per parameter, for handle and callable parameters; or NULL */
 };
 
@@ -282,6 +284,16 @@ void entity_destroy(entity *e);
 void entity_finalize(napi_env env, void *data, void *hint);
 int check_results(napi_env env, const entity *e, const cdt *rets);
 napi_value entity_call(napi_env env, napi_callback_info info, size_t asked);
+int entity_args_to_cdt(napi_env env, entity *e, arena *ar, napi_value *argv, cdt *cd, int use_cache);
+napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets);
+int entity_check_live(napi_env env, const entity *e);
+void entity_throw_arity(napi_env env, const entity *e, size_t argc);
+void entity_unref(entity *e);
+napi_value entity_call_async(napi_env env, napi_callback_info info);
+extern size_t g_async_in_flight[RT_COUNT];
+extern size_t g_in_flight;
+int async_pool_size(void);
+void async_set_pool_size(int n);
 napi_value entity_call_0(napi_env env, napi_callback_info info);
 napi_value entity_call_1(napi_env env, napi_callback_info info);
 napi_value entity_call_2(napi_env env, napi_callback_info info);
@@ -308,6 +320,7 @@ napi_value n_release_handle(napi_env env, napi_callback_info info);
 napi_value n_handle_info(napi_env env, napi_callback_info info);
 napi_value n_set_callable_types(napi_env env, napi_callback_info info);
 napi_value n_live_handles(napi_env env, napi_callback_info info);
+napi_value n_async_threads(napi_env env, napi_callback_info info);
 napi_value n_flush(napi_env env, napi_callback_info info);
 void at_exit_hook(void *arg);
 napi_value module_init(napi_env env, napi_value exports);

@@ -369,9 +369,10 @@ export class Generator {
     // the entity table and bindModuleToCode (written first: they decide the imports)
     const bind: string[] = [];
     bind.push('');
-    bind.push('const notBound: MetaFFICallable = () => {');
+    bind.push('const notBound: MetaFFICallable = Object.assign((): never => {');
     bind.push(`  throw new MetaFFIError(${quote(`${this.moduleName}_MetaFFIHost: call bindModuleToCode(modulePath) before using it`)});`);
-    bind.push('};');
+    bind.push('}, { async: (): Promise<never> => Promise.reject(');
+    bind.push(`  new MetaFFIError(${quote(`${this.moduleName}_MetaFFIHost: call bindModuleToCode(modulePath) before using it`)})) });`);
     bind.push('');
     bind.push('/** The foreign entities, loaded once by bindModuleToCode. */');
     bind.push('const entities = {');
