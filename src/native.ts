@@ -171,10 +171,6 @@ let core: NativeCore | undefined;
 /** The native core, loaded (and built from source if it is missing) on first use. */
 export function nativeCore(): NativeCore {
   if (core) return core;
-  if (!isMainThread) {
-    throw new MetaFFIError('metaffi works on the main JS thread only: foreign runtimes are bound to the thread ' +
-      'that loads them. Call it from the main thread, not from a worker thread.');
-  }
   const path = coreAddonPath();
   if (!existsSync(path)) {
     try {
@@ -189,7 +185,8 @@ export function nativeCore(): NativeCore {
   loaded.init({ MetaFFIError, MetaFFIHandle, pack, unpack, toMap, errorDetails });
   bindHandleCore(loaded);
   // Foreign runtimes buffer output (Python's sys.stdout): flush it even on process.exit().
-  process.on('exit', () => loaded.flush());
+  // (A Worker's environment shares the runtimes; the main thread's exit flushes them.)
+  if (isMainThread) process.on('exit', () => loaded.flush());
   core = loaded;
   return core;
 }

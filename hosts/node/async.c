@@ -9,6 +9,7 @@
 typedef struct async_req {
 	struct async_req *next;
 	entity *e;
+	node_env *ne; /* the environment that made the call: its JS thread settles the promise */
 	arena *ar; /* the arguments; then the results and the error, copied out of the worker's arena */
 	cdt *cd;   /* np parameters, then nr results */
 	metaffi_error err;
@@ -20,9 +21,7 @@ static pthread_mutex_t g_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_pool_cond = PTHREAD_COND_INITIALIZER;
 static async_req *g_queue_head, *g_queue_tail;
 static int g_pool_threads, g_pool_idle, g_pool_size, g_queued;
-static napi_threadsafe_function g_done_tsfn;
-size_t g_in_flight; /* JS thread only */
-size_t g_async_in_flight[RT_COUNT]; /* per runtime, JS thread only */
+atomic_size_t g_async_in_flight[RT_COUNT]; /* per runtime, all environments */
 
 static int default_pool_size(void)
 {
@@ -100,8 +99,14 @@ static void *pool_main(void *arg)
 		if (!g_queue_head) g_queue_tail = NULL;
 		pthread_mutex_unlock(&g_pool_lock);
 		run_request(req);
-		if (napi_call_threadsafe_function(g_done_tsfn, req, napi_tsfn_blocking) != napi_ok) {
-			/* the environment is gone (the process is exiting): nothing is left to settle */
+		if (env_post(req->ne, req->ne->done_tsfn, req)) {
+			/* The environment has ended: nothing is left to settle. Drop the references the
+			 * call holds (any thread may); the entity stays with its environment's memory. */
+			entity *e = req->e;
+			atomic_fetch_sub(&g_async_in_flight[e->runtime], 1);
+			for (size_t i = 0; i < e->np + (req->rc == 0 ? e->nr : 0); i++) cdt_release_refs(&req->cd[i]);
+			arena_free(req->ar);
+			free(req);
 		}
 	}
 	return NULL;
@@ -165,7 +170,7 @@ static void async_done(napi_env env, napi_value js_cb, void *context, void *data
 	async_req *req = data;
 	entity *e = req->e;
 	g_in_flight--;
-	g_async_in_flight[e->runtime]--;
+	atomic_fetch_sub(&g_async_in_flight[e->runtime], 1);
 	for (size_t i = 0; i < e->np; i++) cdt_release_refs(&req->cd[i]); /* the callee only borrowed them */
 	if (!env || g_shutting_down) {
 		if (req->rc == 0)
@@ -174,7 +179,7 @@ static void async_done(napi_env env, napi_value js_cb, void *context, void *data
 		free(req);
 		return;
 	}
-	if (g_in_flight == 0) napi_unref_threadsafe_function(env, g_done_tsfn);
+	if (g_in_flight == 0) napi_unref_threadsafe_function(env, tls_env->done_tsfn);
 	napi_handle_scope scope;
 	napi_open_handle_scope(env, &scope);
 	if (req->rc) {
@@ -195,13 +200,13 @@ static void async_done(napi_env env, napi_value js_cb, void *context, void *data
 
 static int ensure_done_tsfn(napi_env env)
 {
-	if (g_done_tsfn) return 0;
+	if (tls_env->done_tsfn) return 0;
 	napi_value name;
 	napi_create_string_utf8(env, "metaffi-async", NAPI_AUTO_LENGTH, &name);
-	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, async_done, &g_done_tsfn) !=
-	    napi_ok)
+	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, async_done,
+	                                    &tls_env->done_tsfn) != napi_ok)
 		return -1;
-	napi_unref_threadsafe_function(env, g_done_tsfn);
+	napi_unref_threadsafe_function(env, tls_env->done_tsfn);
 	return 0;
 }
 
@@ -243,6 +248,7 @@ napi_value entity_call_async(napi_env env, napi_callback_info info)
 	/* The arguments must not change or go away while another thread reads them. */
 	for (size_t i = 0; i < e->np; i++) cdt_own(req->ar, &req->cd[i]);
 	req->e = e;
+	req->ne = tls_env;
 	req->deferred = d;
 	e->refs++;
 	if (enqueue(req)) {
@@ -251,8 +257,8 @@ napi_value entity_call_async(napi_env env, napi_callback_info info)
 		napi_throw_error(env, NULL, "metaffi: cannot start a thread for async calls");
 		goto fail;
 	}
-	if (g_in_flight++ == 0) napi_ref_threadsafe_function(env, g_done_tsfn);
-	g_async_in_flight[e->runtime]++;
+	if (g_in_flight++ == 0) napi_ref_threadsafe_function(env, tls_env->done_tsfn);
+	atomic_fetch_add(&g_async_in_flight[e->runtime], 1);
 	if (argv != inline_argv) free(argv);
 	return promise;
 fail:

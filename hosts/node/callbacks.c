@@ -157,8 +157,9 @@ void tsfn_call_js(napi_env env, napi_value js_cb, void *context, void *data)
 int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt **rets,
                                        size_t *nr, metaffi_error *err)
 {
+	node_env *ne = r->owner; /* this thread runs no JS of that environment */
 	arena *ar = thread_arena();
-	if (!g_tsfn || g_shutting_down) {
+	if (!ne->tsfn || ne->shutting_down) {
 		err->type = "MetaFFIError";
 		err->message = "the JS environment is shutting down; the JS callback was not called";
 		return -1;
@@ -175,7 +176,7 @@ int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt *
 	req->params = params;
 	req->np = np;
 	req->ar = ar;
-	if (napi_call_threadsafe_function(g_tsfn, req, napi_tsfn_blocking) != napi_ok) {
+	if (env_post(ne, ne->tsfn, req)) {
 		pthread_mutex_destroy(&req->lock);
 		pthread_cond_destroy(&req->cond);
 		free(req);
@@ -189,7 +190,7 @@ int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt *
 	 * join): give up rather than deadlock. Short calls the JS thread makes meanwhile (a
 	 * polling loop) restart the count. */
 	int busy_ticks = 0;
-	unsigned stuck_in = atomic_load(&g_outer_calls);
+	unsigned stuck_in = atomic_load(&ne->outer_calls);
 	pthread_mutex_lock(&req->lock);
 	while (req->state != REQ_DONE) {
 		struct timespec ts;
@@ -201,10 +202,10 @@ int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt *
 		}
 		pthread_cond_timedwait(&req->cond, &req->lock, &ts);
 		if (req->state == REQ_PENDING) {
-			unsigned now_in = atomic_load(&g_outer_calls);
-			busy_ticks = atomic_load(&g_depth) > 0 && now_in == stuck_in ? busy_ticks + 1 : 0;
+			unsigned now_in = atomic_load(&ne->outer_calls);
+			busy_ticks = atomic_load(&ne->depth) > 0 && now_in == stuck_in ? busy_ticks + 1 : 0;
 			stuck_in = now_in;
-			if (busy_ticks >= CALLBACK_DEADLOCK_TICKS || g_shutting_down) {
+			if (busy_ticks >= CALLBACK_DEADLOCK_TICKS || ne->shutting_down) {
 				req->state = REQ_CANCELLED; /* the JS thread frees it when it gets there */
 				pthread_mutex_unlock(&req->lock);
 				err->type = "MetaFFIError";
@@ -233,7 +234,17 @@ int call_host_from_other_thread(host_rec *r, const cdt *params, size_t np, cdt *
 
 int host_call(void *callable, const cdt *params, size_t np, cdt **rets, size_t *nr, metaffi_error *err)
 {
-	if (on_js_thread()) {
+	host_rec *r = callable;
+	if (atomic_load(&r->owner->shutting_down)) {
+		*rets = NULL;
+		*nr = 0;
+		err->type = "MetaFFIError";
+		err->message = "the JS function was lent by a Node.js environment that has ended (a Worker that exited)";
+		err->stack = NULL;
+		err->host_error = 0;
+		return -1;
+	}
+	if (tls_env == r->owner) {
 		depth_enter(); /* the JS thread is busy while the callback runs */
 		int rc = call_host_on_js_thread(g_env, thread_arena(), callable, params, np, rets, nr, err);
 		depth_leave();
@@ -246,10 +257,12 @@ int host_call(void *callable, const cdt *params, size_t np, cdt **rets, size_t *
  * still drop references (a JVM's cleaner, Go's finalizers) must not touch them. */
 void host_retain_any_thread(void *val)
 {
-	if (!g_shutting_down) host_retain(val);
+	host_rec *r = val;
+	if (!atomic_load(&r->owner->shutting_down)) host_retain(r);
 }
 
 void host_release_any_thread(void *val)
 {
-	if (!g_shutting_down) host_release(val);
+	host_rec *r = val;
+	if (!atomic_load(&r->owner->shutting_down)) host_release(r);
 }

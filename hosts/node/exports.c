@@ -130,10 +130,11 @@ napi_value n_free_runtime(napi_env env, napi_callback_info info)
 	if (slot_of(env, a, &s, &rt)) return NULL;
 	const metaffi_plugin *plugin = xllr_runtimes[rt].plugin;
 	if (!xllr_runtimes[rt].loaded) return js_undefined(env);
-	if (g_async_in_flight[rt]) {
+	size_t running = atomic_load(&g_async_in_flight[rt]);
+	if (running) {
 		throw_simple(env, "the %s runtime cannot be released while %zu async call%s into it %s running; await %s first",
-		             runtime_name(rt), g_async_in_flight[rt], g_async_in_flight[rt] == 1 ? "" : "s",
-		             g_async_in_flight[rt] == 1 ? "is" : "are", g_async_in_flight[rt] == 1 ? "it" : "them");
+		             runtime_name(rt), running, running == 1 ? "" : "s", running == 1 ? "is" : "are",
+		             running == 1 ? "it" : "them");
 		return NULL;
 	}
 	defer_drain();
@@ -486,29 +487,82 @@ napi_value n_flush(napi_env env, napi_callback_info info)
 	return js_undefined(env);
 }
 
+/* A Worker's environment ends: drop what it holds of every runtime (its handles, entities and
+ * modules), while the runtimes stay for the process. */
+static void release_environment_holdings(node_env *ne)
+{
+	defer_drain();
+	for (uint32_t rt = 1; rt < RT_COUNT; rt++) {
+		const xllr_runtime *x = &xllr_runtimes[rt];
+		runtime_slot *s = &ne->rt[rt];
+		for (box *b = s->boxes; b;) {
+			box *n = b->next;
+			if (x->loaded && b->generation == x->generation) x->plugin->release(b->val);
+			b->released = 1;
+			b->prev = b->next = NULL;
+			b = n;
+		}
+		s->boxes = NULL;
+		for (entity *e = s->entities; e; e = e->next) {
+			if (e->pent && x->loaded && e->generation == x->generation) x->plugin->free_entity(e->pent);
+			e->pent = NULL;
+		}
+		for (module_rec *m = s->modules; m; m = m->next) {
+			if (m->pmod && x->loaded && m->generation == x->generation) x->plugin->free_module(m->pmod);
+			m->pmod = NULL;
+		}
+	}
+}
+
 void at_exit_hook(void *arg)
 {
-	(void)arg;
-	xllr_flush_runtimes();
-	g_shutting_down = 1;
+	node_env *ne = arg;
+	if (ne->is_main) xllr_flush_runtimes();
+	else release_environment_holdings(ne);
+	atomic_store(&ne->shutting_down, 1);
+	/* Other threads stop posting to this environment's thread-safe functions, which Node.js
+	 * deletes as the environment goes. */
+	pthread_mutex_lock(&ne->gate);
+	ne->closed = 1;
+	pthread_mutex_unlock(&ne->gate);
+}
+
+/* Whether env is the main thread's (its loop is libuv's default loop). */
+extern struct uv_loop_s *uv_default_loop(void);
+static int is_main_environment(napi_env env)
+{
+	struct uv_loop_s *loop = NULL;
+	return napi_get_uv_event_loop(env, &loop) == napi_ok && loop == uv_default_loop();
 }
 
 napi_value module_init(napi_env env, napi_value exports)
 {
-	if (g_env && g_env != env) {
-		napi_throw_error(env, NULL, "metaffi can be used from the main thread only, not from worker threads");
+	int fresh = !tls_env;
+	if (fresh) {
+		node_env *ne = calloc(1, sizeof(node_env));
+		if (!ne) {
+			napi_throw_error(env, NULL, "metaffi: out of memory");
+			return NULL;
+		}
+		pthread_mutex_init(&ne->defer_lock, NULL);
+		pthread_mutex_init(&ne->gate, NULL);
+		ne->env = env;
+		ne->is_main = is_main_environment(env);
+		tls_env = ne;
+	} else if (tls_env->env != env) {
+		napi_throw_error(env, NULL, "metaffi: a second Node.js environment on one thread is not supported");
 		return NULL;
 	}
-	g_env = env;
-	tls_is_js_thread = 1;
 	static const xllr_host hooks = {host_call, host_retain_any_thread, host_release_any_thread};
 	xllr_set_host(&hooks);
-	napi_value name;
-	napi_create_string_utf8(env, "metaffi-deferred", NAPI_AUTO_LENGTH, &name);
-	if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, tsfn_call_js,
-	                                    &g_tsfn) == napi_ok)
-		napi_unref_threadsafe_function(env, g_tsfn);
-	napi_add_env_cleanup_hook(env, at_exit_hook, NULL);
+	if (fresh) {
+		napi_value name;
+		napi_create_string_utf8(env, "metaffi-deferred", NAPI_AUTO_LENGTH, &name);
+		if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, tsfn_call_js,
+		                                    &g_tsfn) == napi_ok)
+			napi_unref_threadsafe_function(env, g_tsfn);
+		napi_add_env_cleanup_hook(env, at_exit_hook, tls_env);
+	}
 	napi_property_descriptor props[] = {
 		{"init", NULL, n_init, NULL, NULL, NULL, napi_default, NULL},
 		{"loadLibrary", NULL, n_load_library, NULL, NULL, NULL, napi_default, NULL},

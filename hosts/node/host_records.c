@@ -39,7 +39,9 @@ void host_rec_finalize(napi_env env, void *data, void *hint)
 	r->kind = 0;
 	if (g_shutting_down) { /* the environment is being torn down and deletes its references itself */
 		r->ref = NULL;
-		host_rec_free(r);
+		/* A foreign runtime still holding it may call or release it later: the record then
+		 * stays (calls fail, see host_call), rather than be freed under that runtime. */
+		if (atomic_load(&r->count) == 0 && atomic_load(&r->queued) == 0) host_rec_free(r);
 		return;
 	}
 	if (!node_api_post_finalizer || node_api_post_finalizer(env, host_rec_finalize_later, r, hint) != napi_ok)
@@ -89,24 +91,24 @@ void host_sync_queued(void *p)
  * another thread is still touching (host_forget waits while queued is above zero). */
 void host_retain(host_rec *r)
 {
-	if (on_js_thread()) {
+	if (tls_env == r->owner) {
 		atomic_fetch_add(&r->count, 1);
 		host_sync(r);
 		return;
 	}
 	atomic_fetch_add(&r->queued, 1);
 	atomic_fetch_add(&r->count, 1);
-	defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+	defer_push_to(r->owner, DEFER_HOST_SYNC, RT_HOST, 0, r);
 }
 
 void host_release(host_rec *r)
 {
-	if (on_js_thread()) {
+	if (tls_env == r->owner) {
 		if (atomic_fetch_sub(&r->count, 1) == 1) host_sync(r);
 		return;
 	}
 	atomic_fetch_add(&r->queued, 1);
-	if (atomic_fetch_sub(&r->count, 1) == 1) defer_push(DEFER_HOST_SYNC, RT_HOST, 0, r);
+	if (atomic_fetch_sub(&r->count, 1) == 1) defer_push_to(r->owner, DEFER_HOST_SYNC, RT_HOST, 0, r);
 	else atomic_fetch_sub(&r->queued, 1);
 }
 
@@ -120,6 +122,7 @@ host_rec *host_rec_new(napi_env env, napi_value obj)
 		return NULL;
 	}
 	r->kind = WRAP_HOST;
+	r->owner = tls_env;
 	if (napi_wrap(env, obj, r, host_rec_finalize, NULL, &r->ref) != napi_ok) {
 		live_remove(r);
 		free(r);

@@ -79,8 +79,11 @@ typedef struct {
 	void *ptr;
 } deferred;
 
+typedef struct node_env node_env;
+
 typedef struct {
 	uint32_t kind; /* WRAP_HOST */
+	node_env *owner; /* the environment of the JS value */
 	napi_ref ref;
 	atomic_int count;
 	atomic_int queued; /* host syncs of this record waiting in the deferred queue */
@@ -180,23 +183,70 @@ struct entity {
 };
 
 
-extern runtime_slot g_rt[RT_COUNT];
-extern napi_env g_env;
-extern atomic_int g_shutting_down;
-extern atomic_int g_depth;
-extern atomic_uint g_outer_calls;
+/*
+ * One Node.js environment: the main thread's, or a Worker's. Everything that holds JS values or
+ * belongs to one JS thread lives here; each JS thread reaches its own through tls_env. Other
+ * threads reach an environment only through a record that names it (host_rec.owner, an async
+ * call's request). An environment's struct is never freed: records lent to foreign runtimes
+ * may name it after the environment is gone (then `dead` says so).
+ */
+typedef struct node_env {
+	napi_env env;
+	int is_main;
+	atomic_int shutting_down; /* set by the environment's cleanup hook */
+	atomic_int dead;          /* the environment is gone */
+	atomic_int depth;         /* foreign calls in progress on this JS thread */
+	atomic_uint outer_calls;  /* outermost foreign calls this JS thread has started */
+	napi_ref error_ctor, handle_ctor, pack_fn, unpack_fn, to_map_fn, error_details_fn, object_proto;
+	napi_threadsafe_function tsfn;      /* deferred work and callbacks from other threads */
+	napi_threadsafe_function done_tsfn; /* async calls that finished */
+	size_t in_flight;                   /* this environment's async calls (JS thread only) */
+	napi_ref host_errors[HOST_ERROR_SLOTS];
+	uint64_t host_error_seq;
+	int host_errors_kept;
+	live_set live;
+	scratch_t scratch[16];
+	runtime_slot rt[RT_COUNT];
+	pthread_mutex_t gate; /* other threads post to the thread-safe functions only while !closed */
+	int closed;
+	pthread_mutex_t defer_lock;
+	deferred *defer;
+	size_t defer_len, defer_cap;
+	int defer_posted;
+} node_env;
+
+/* The environment of this thread's JS; NULL on threads that run no JS. */
+extern __thread node_env *tls_env __attribute__((tls_model("initial-exec")));
+
+/* The environment's state under the names the binding's files use. */
+#define g_env (tls_env->env)
+#define g_shutting_down (tls_env->shutting_down)
+#define g_depth (tls_env->depth)
+#define g_outer_calls (tls_env->outer_calls)
+#define g_error_ctor (tls_env->error_ctor)
+#define g_handle_ctor (tls_env->handle_ctor)
+#define g_pack_fn (tls_env->pack_fn)
+#define g_unpack_fn (tls_env->unpack_fn)
+#define g_to_map_fn (tls_env->to_map_fn)
+#define g_error_details_fn (tls_env->error_details_fn)
+#define g_object_proto (tls_env->object_proto)
+#define g_tsfn (tls_env->tsfn)
+#define g_host_errors (tls_env->host_errors)
+#define g_host_error_seq (tls_env->host_error_seq)
+#define g_host_errors_kept (tls_env->host_errors_kept)
+#define g_live (tls_env->live)
+#define g_scratch (tls_env->scratch)
+#define g_rt (tls_env->rt)
+#define g_defer_lock (tls_env->defer_lock)
+#define g_defer (tls_env->defer)
+#define g_defer_len (tls_env->defer_len)
+#define g_defer_cap (tls_env->defer_cap)
+#define g_defer_posted (tls_env->defer_posted)
+#define g_in_flight (tls_env->in_flight)
+
 void depth_enter(void);
 void depth_leave(void);
-extern napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
-extern napi_ref g_error_details_fn;
-extern napi_ref g_object_proto;
-extern napi_threadsafe_function g_tsfn;
-extern napi_ref g_host_errors[HOST_ERROR_SLOTS];
-extern uint64_t g_host_error_seq;
-extern int g_host_errors_kept;
-extern __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
 int on_js_thread(void);
-extern live_set g_live;
 extern char g_live_gone_mark;
 size_t live_hash(const void *p, size_t cap);
 int live_has(const void *p);
@@ -206,12 +256,12 @@ void *core_wrapped(napi_env env, napi_value v, uint32_t *kind);
 void box_link(box *b);
 void box_unlink(box *b);
 int box_alive(const box *b);
-extern pthread_mutex_t g_defer_lock;
-extern deferred *g_defer;
-extern size_t g_defer_len, g_defer_cap;
-extern int g_defer_posted;
-void defer_push(int kind, uint32_t runtime, uint32_t generation, void *ptr);
+void defer_push_to(node_env *ne, int kind, uint32_t runtime, uint32_t generation, void *ptr);
+#define defer_push(kind, runtime, generation, ptr) defer_push_to(tls_env, kind, runtime, generation, ptr)
 void defer_drain(void);
+/* From any thread: queue data on one of ne's thread-safe functions, unless the environment
+ * has ended (then -1: the caller keeps data). */
+int env_post(node_env *ne, napi_threadsafe_function f, void *data);
 void types_free(metaffi_type_info *t, size_t n);
 void host_rec_free(host_rec *r);
 void host_rec_finalize_later(napi_env env, void *data, void *hint);
@@ -237,7 +287,6 @@ int js_string_to_cdt(conv *c, napi_value v, uint64_t want, cdt *out);
 int js_char_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out);
 int js_int_to_cdt(conv *c, napi_value v, uint64_t type, cdt *out);
 uint64_t typedarray_element(napi_typedarray_type t);
-extern scratch_t g_scratch[16];
 int scratch_slot(uint64_t elem, napi_typedarray_type *tt);
 void free_external(napi_env env, void *data, void *hint);
 napi_status scratch_get(napi_env env, uint64_t elem, size_t n, napi_value *out, void **data);
@@ -290,8 +339,7 @@ int entity_check_live(napi_env env, const entity *e);
 void entity_throw_arity(napi_env env, const entity *e, size_t argc);
 void entity_unref(entity *e);
 napi_value entity_call_async(napi_env env, napi_callback_info info);
-extern size_t g_async_in_flight[RT_COUNT];
-extern size_t g_in_flight;
+extern atomic_size_t g_async_in_flight[RT_COUNT]; /* per runtime, all environments */
 int async_pool_size(void);
 void async_set_pool_size(int n);
 napi_value entity_call_0(napi_env env, napi_callback_info info);

@@ -5,11 +5,7 @@
 
 
 
-runtime_slot g_rt[RT_COUNT];
-napi_env g_env;
-atomic_int g_shutting_down; /* set by the environment's cleanup hook */
-atomic_int g_depth; /* foreign calls in progress on the JS thread */
-atomic_uint g_outer_calls; /* outermost foreign calls the JS thread has started */
+__thread node_env *tls_env __attribute__((tls_model("initial-exec")));
 
 /* Only the JS thread changes g_depth and g_outer_calls; other threads only read them. */
 void depth_enter(void)
@@ -28,24 +24,15 @@ void depth_leave(void)
 	                      memory_order_relaxed);
 }
 
-napi_ref g_error_ctor, g_handle_ctor, g_pack_fn, g_unpack_fn, g_to_map_fn;
-napi_ref g_error_details_fn; /* errorDetails(runtime, type, message, stack, cause) */
-napi_ref g_object_proto;
-napi_threadsafe_function g_tsfn;
+int on_js_thread(void) { return tls_env != NULL; }
 
-
-/* Errors thrown by JS callbacks, kept until the outermost foreign call returns so the
- * original exception can be handed back to the JS caller. */
-napi_ref g_host_errors[HOST_ERROR_SLOTS];
-uint64_t g_host_error_seq;
-int g_host_errors_kept;
-
-
-/* Set once, on the JS thread, by module_init: a thread-local flag is one load where
- * pthread_self/pthread_equal is a call (initial-exec: the addon is small and loaded once). */
-__thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
-
-int on_js_thread(void) { return tls_is_js_thread; }
+int env_post(node_env *ne, napi_threadsafe_function f, void *data)
+{
+	pthread_mutex_lock(&ne->gate);
+	int rc = !ne->closed && f && napi_call_threadsafe_function(f, data, napi_tsfn_nonblocking) == napi_ok ? 0 : -1;
+	pthread_mutex_unlock(&ne->gate);
+	return rc;
+}
 
 
 /* ------------------------------------------------------------------------------------ */
@@ -57,7 +44,6 @@ int on_js_thread(void) { return tls_is_js_thread; }
 
 
 
-live_set g_live;
 char g_live_gone_mark;
 
 size_t live_hash(const void *p, size_t cap)
@@ -170,34 +156,29 @@ int box_alive(const box *b)
 
 
 
-pthread_mutex_t g_defer_lock = PTHREAD_MUTEX_INITIALIZER;
-deferred *g_defer;
-size_t g_defer_len, g_defer_cap;
-int g_defer_posted;
-
-void defer_push(int kind, uint32_t runtime, uint32_t generation, void *ptr)
+/* Queue work for the JS thread of environment ne (from any thread). */
+void defer_push_to(node_env *ne, int kind, uint32_t runtime, uint32_t generation, void *ptr)
 {
-	pthread_mutex_lock(&g_defer_lock);
-	if (g_defer_len == g_defer_cap) {
-		size_t cap = g_defer_cap ? g_defer_cap * 2 : 64;
-		deferred *n = realloc(g_defer, cap * sizeof(deferred));
+	pthread_mutex_lock(&ne->defer_lock);
+	if (ne->defer_len == ne->defer_cap) {
+		size_t cap = ne->defer_cap ? ne->defer_cap * 2 : 64;
+		deferred *n = realloc(ne->defer, cap * sizeof(deferred));
 		if (!n) {
-			pthread_mutex_unlock(&g_defer_lock);
+			pthread_mutex_unlock(&ne->defer_lock);
 			return; /* out of memory: the reference leaks rather than crashing */
 		}
-		g_defer = n;
-		g_defer_cap = cap;
+		ne->defer = n;
+		ne->defer_cap = cap;
 	}
-	g_defer[g_defer_len].kind = kind;
-	g_defer[g_defer_len].runtime = runtime;
-	g_defer[g_defer_len].generation = generation;
-	g_defer[g_defer_len].ptr = ptr;
-	g_defer_len++;
-	int post = !g_defer_posted;
-	g_defer_posted = 1;
-	pthread_mutex_unlock(&g_defer_lock);
-	if (post && g_tsfn && !g_shutting_down)
-		napi_call_threadsafe_function(g_tsfn, NULL, napi_tsfn_nonblocking);
+	ne->defer[ne->defer_len].kind = kind;
+	ne->defer[ne->defer_len].runtime = runtime;
+	ne->defer[ne->defer_len].generation = generation;
+	ne->defer[ne->defer_len].ptr = ptr;
+	ne->defer_len++;
+	int post = !ne->defer_posted;
+	ne->defer_posted = 1;
+	pthread_mutex_unlock(&ne->defer_lock);
+	if (post) env_post(ne, ne->tsfn, NULL);
 }
 
 

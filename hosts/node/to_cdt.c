@@ -328,7 +328,6 @@ uint64_t typedarray_element(napi_typedarray_type t)
 
 
 
-scratch_t g_scratch[16];
 
 int scratch_slot(uint64_t elem, napi_typedarray_type *tt)
 {

@@ -191,6 +191,13 @@ napi_status cdt_to_js_at(napi_env env, arena *ar, const cdt *v, int flags, int d
 	case MT_CALLABLE:
 		if (v->v.ref.runtime == RT_HOST) {
 			host_rec *r = v->v.ref.val;
+			if (r->owner != tls_env) { /* lent by another environment (a Worker): not ours to touch */
+				if (!(flags & CONV_BORROWED)) host_release_any_thread(r);
+				throw_simple(env, "a foreign runtime returned a JS %s of another Node.js environment (the main "
+				                  "thread or a Worker); JS values can be used only in the environment that lent them",
+				             t == MT_CALLABLE ? "function" : "object");
+				return napi_pending_exception;
+			}
 			napi_status st = napi_get_reference_value(env, r->ref, out);
 			if (!(flags & CONV_BORROWED)) host_release(r); /* drop the reference we were given */
 			return st;

@@ -8,6 +8,7 @@
  * path, size and modification time, so an upgraded compiler counts) and its flags. It is kept in
  * a `<output>.recipe` file beside the output.
  */
+import { threadId } from 'node:worker_threads';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 
@@ -54,11 +55,14 @@ export function cachedBuild(spec: CachedBuild): string {
   if (upToDate(spec, recipeFile, recipe)) return spec.output;
   mkdirSync(dirname(spec.output), { recursive: true });
   if (!spec.quiet && process.env.METAFFI_BUILD_QUIET !== '1') process.stderr.write(`metaffi: building ${spec.what}\n`);
-  const tmp = `${spec.output}.${process.pid}.tmp`;
+  // one temporary name per thread (Workers of one process may build at the same time)
+  const tmp = `${spec.output}.${process.pid}-${threadId}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   try {
     spec.build(tmp);
-    rmSync(spec.output, { recursive: true, force: true });
+    // a file is replaced in one step (a process that loads it meanwhile sees the old or the new
+    // one, never none); a folder must go first
+    if (existsSync(spec.output) && statSync(spec.output).isDirectory()) rmSync(spec.output, { recursive: true, force: true });
     renameSync(tmp, spec.output);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
