@@ -16,7 +16,7 @@ import { validateIdl } from '../../src/idl/json.js';
 import { pythonTools } from '../python_env.js';
 import { fixture } from '../support/fixtures.js';
 import { metaffi, metaffiOk, workDir } from './helpers.js';
-import { calcSource, classFolder, compileCalc, jarOf } from './java_support.js';
+import { calcSource, classFolder, compileCalc, jarOf, log4jJars } from './java_support.js';
 
 /** The public API of the `metaffi` Python package (distribution metaffi-api), as typed stubs. */
 const API_STUB: Record<string, string> = {
@@ -310,10 +310,26 @@ def main(path: str) -> list[object]:
     generate('java-jar', jar, calcProgram);
   });
 
+  it('from log4j-api (thousands of entities, overloads that only Java types tell apart): mypy --strict still passes', () => {
+    const { stub } = generate('log4j', log4jJars().api, `from log4j_api_2_21_1_MetaFFIHost import LogManager, Logger, bind_module_to_code
+
+
+def main(path: str) -> str:
+    bind_module_to_code(path)
+    logger: Logger = LogManager.getLogger("stubs.test")
+    logger.error("hello from generated stubs")
+    enabled: bool = logger.isErrorEnabled()
+    return logger.getName() + str(enabled)
+`);
+    // the file name is an importable module name
+    assert.match(stub, /^"""log4j_api_2_21_1_MetaFFIHost: /);
+    assert.match(stub, / {4}@overload\n {4}@staticmethod\n {4}def getLogger\(name: str, \/\) -> Logger:/);
+  });
+
   it("from MetaFFI's own Go guest IDL (JSON): several results, packed bytes, 3-D arrays, callbacks", () => {
     const { stub } = generate('json', fixture('stubs', 'metaffi-go-guest.idl.json'), guestProgram);
     assert.doesNotMatch(stub, /module=|package=/);
-    assert.match(stub, /\ndef GetSomeClasses\(\) -> list\[SomeClass\]:\n(?: {4}\"\"\".*\n)? {4}return \[SomeClass\.from_handle\(h\) for h in _e_GetSomeClasses\(\)\]/);
+    assert.match(stub, /\ndef GetSomeClasses\(\) -> list\[SomeClass\]:\n(?: {4}""".*\n)? {4}return \[SomeClass\.from_handle\(h\) for h in _e_GetSomeClasses\(\)\]/);
     assert.match(stub, /\ndef Make3DArray\(\) -> list\[list\[list\[int\]\]\]:/);
     assert.match(stub, /metaffi_type_info\(MetaFFITypes\.metaffi_int64_array_type, None, 3\)/);
     assert.match(stub, /\ndef CallCallbackAdd\(add: Callable\[\.\.\., Any\]\) -> int:/);
