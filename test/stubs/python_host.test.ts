@@ -336,6 +336,9 @@ def main(path: str) -> str:
     assert.match(stub, /-> tuple\[int, str, float, Any, bytes, SomeClass\]:/);
   });
 
+});
+
+describe('Python host stubs: the command and names (no Python tools needed)', () => {
   it('the -h forms: python3, py, python, several languages after one -h, commas', () => {
     const source = fixture('stubs', 'go', 'geometry.go');
     for (const [name, args] of [['py', ['-h', 'py']], ['python', ['-h', 'python']], ['both', ['-h', 'typescript', 'python3']],
