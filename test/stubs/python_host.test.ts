@@ -336,6 +336,43 @@ def main(path: str) -> str:
     assert.match(stub, /-> tuple\[int, str, float, Any, bytes, SomeClass\]:/);
   });
 
+
+  it('writes any comment as a docstring and literal defaults as Python values (a hand-written IDL)', () => {
+    const dir = workDir('pyhost-idl-src');
+    const arg = (name: string, type: string, extra: Record<string, unknown> = {}) =>
+      ({ name, type, type_alias: '', comment: '', tags: {}, dimensions: 0, is_optional: false, ...extra });
+    const opt = (name: string, type: string, def: string) => arg(name, type, { is_optional: true, tags: { default: def } });
+    const fn = (name: string, comment: string, params: unknown[], rets: unknown[]) =>
+      ({ name, comment, tags: {}, entity_path: { callable: name }, parameters: params, return_values: rets, overload_index: 0 });
+    const idl = {
+      idl_source: 'odd', idl_extension: '.json', idl_filename_with_extension: 'odd.json', idl_full_path: '/x/odd.json',
+      metaffi_guest_lib: 'odd_MetaFFIGuest', target_language: 'go',
+      modules: [{ name: 'odd', comment: 'A module """with""" quotes \\ and a backslash at the end\\', tags: {}, external_resources: [],
+        classes: [], globals: [],
+        functions: [
+          fn('quoted', 'Ends with a quote"', [], []),
+          fn('defaults', 'Every literal kind.', [arg('a', 'int64'), opt('b', 'int64', '9007199254740993'), opt('c', 'float64', '2'),
+            opt('d', 'bool', 'true'), opt('e', 'string8', '"it\'s \\n"'), opt('f', 'any', 'null'), opt('g', 'float32', '1.5e-3')],
+          [arg('r', 'string8')]),
+          fn('bytes_in_out', '', [arg('data', 'uint8', { dimensions: 1 })], [arg('r', 'uint8', { dimensions: 1 })]),
+        ] }],
+    };
+    const source = join(dir, 'odd.json');
+    writeFileSync(source, JSON.stringify(idl));
+    const { stub } = generate('idl', source, `import odd_MetaFFIHost as odd
+
+
+def main(path: str) -> str:
+    odd.bind_module_to_code(path)
+    odd.quoted()
+    raw: bytes = odd.bytes_in_out(b"ab") + odd.bytes_in_out(bytearray(b"c"))
+    return odd.defaults(1) + odd.defaults(1, 2, 3.5, False, "x", None, 0.5) + raw.decode()
+`);
+    assert.match(stub, /A module \\"\\"\\"with\\"\\"\\" quotes \\\\ and a backslash at the end\\\\\n"""/);
+    assert.match(stub, /"""Ends with a quote\\""""/);
+    assert.match(stub, /def defaults\(\n {4}a: int,\n {4}b: int = 9007199254740993,\n {4}c: float = 2\.0,\n {4}d: bool = True,\n {4}e: str = 'it\\'s \\n',\n {4}f: Any = None,\n {4}g: float = 0\.0015,\n\) -> str:/);
+    assert.match(stub, /def bytes_in_out\(data: bytes \| bytearray\) -> bytes:/);
+  });
 });
 
 describe('Python host stubs: the command and names (no Python tools needed)', () => {
