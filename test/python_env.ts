@@ -21,9 +21,9 @@ const stamp = join(venv, 'metaffi-stamp.txt');
 let made: Promise<{ python: string }> | undefined;
 
 /** The Python of the tools' virtual environment (created on first use). */
-export function pythonTools(): Promise<{ python: string }> {
+export async function pythonTools(): Promise<{ python: string }> {
   made ??= makeEnv();
-  return made;
+  return await made;
 }
 
 function detail(e: unknown): string {

@@ -16,7 +16,7 @@ import { validateIdl } from '../../src/idl/json.js';
 import { pythonTools } from '../python_env.js';
 import { fixture } from '../support/fixtures.js';
 import { metaffi, metaffiOk, workDir } from './helpers.js';
-import { calcSource, classFolder, compileCalc, jarOf } from './java_support.js';
+import { calcSource, classFolder, compileCalc, jarOf, log4jJars } from './java_support.js';
 
 /** The public API of the `metaffi` Python package (distribution metaffi-api), as typed stubs. */
 const API_STUB: Record<string, string> = {
@@ -310,16 +310,72 @@ def main(path: str) -> list[object]:
     generate('java-jar', jar, calcProgram);
   });
 
+  it('from log4j-api (thousands of entities, overloads that only Java types tell apart): mypy --strict still passes', () => {
+    const { stub } = generate('log4j', log4jJars().api, `from log4j_api_2_21_1_MetaFFIHost import LogManager, Logger, bind_module_to_code
+
+
+def main(path: str) -> str:
+    bind_module_to_code(path)
+    logger: Logger = LogManager.getLogger("stubs.test")
+    logger.error("hello from generated stubs")
+    enabled: bool = logger.isErrorEnabled()
+    return logger.getName() + str(enabled)
+`);
+    // the file name is an importable module name
+    assert.match(stub, /^"""log4j_api_2_21_1_MetaFFIHost: /);
+    assert.match(stub, / {4}@overload\n {4}@staticmethod\n {4}def getLogger\(name: str, \/\) -> Logger:/);
+  });
+
   it("from MetaFFI's own Go guest IDL (JSON): several results, packed bytes, 3-D arrays, callbacks", () => {
     const { stub } = generate('json', fixture('stubs', 'metaffi-go-guest.idl.json'), guestProgram);
     assert.doesNotMatch(stub, /module=|package=/);
-    assert.match(stub, /\ndef GetSomeClasses\(\) -> list\[SomeClass\]:\n(?: {4}\"\"\".*\n)? {4}return \[SomeClass\.from_handle\(h\) for h in _e_GetSomeClasses\(\)\]/);
+    assert.match(stub, /\ndef GetSomeClasses\(\) -> list\[SomeClass\]:\n(?: {4}""".*\n)? {4}return \[SomeClass\.from_handle\(h\) for h in _e_GetSomeClasses\(\)\]/);
     assert.match(stub, /\ndef Make3DArray\(\) -> list\[list\[list\[int\]\]\]:/);
     assert.match(stub, /metaffi_type_info\(MetaFFITypes\.metaffi_int64_array_type, None, 3\)/);
     assert.match(stub, /\ndef CallCallbackAdd\(add: Callable\[\.\.\., Any\]\) -> int:/);
     assert.match(stub, /-> tuple\[int, str, float, Any, bytes, SomeClass\]:/);
   });
 
+
+  it('writes any comment as a docstring and literal defaults as Python values (a hand-written IDL)', () => {
+    const dir = workDir('pyhost-idl-src');
+    const arg = (name: string, type: string, extra: Record<string, unknown> = {}) =>
+      ({ name, type, type_alias: '', comment: '', tags: {}, dimensions: 0, is_optional: false, ...extra });
+    const opt = (name: string, type: string, def: string) => arg(name, type, { is_optional: true, tags: { default: def } });
+    const fn = (name: string, comment: string, params: unknown[], rets: unknown[]) =>
+      ({ name, comment, tags: {}, entity_path: { callable: name }, parameters: params, return_values: rets, overload_index: 0 });
+    const idl = {
+      idl_source: 'odd', idl_extension: '.json', idl_filename_with_extension: 'odd.json', idl_full_path: '/x/odd.json',
+      metaffi_guest_lib: 'odd_MetaFFIGuest', target_language: 'go',
+      modules: [{ name: 'odd', comment: 'A module """with""" quotes \\ and a backslash at the end\\', tags: {}, external_resources: [],
+        classes: [], globals: [],
+        functions: [
+          fn('quoted', 'Ends with a quote"', [], []),
+          fn('defaults', 'Every literal kind.', [arg('a', 'int64'), opt('b', 'int64', '9007199254740993'), opt('c', 'float64', '2'),
+            opt('d', 'bool', 'true'), opt('e', 'string8', '"it\'s \\n"'), opt('f', 'any', 'null'), opt('g', 'float32', '1.5e-3')],
+          [arg('r', 'string8')]),
+          fn('bytes_in_out', '', [arg('data', 'uint8', { dimensions: 1 })], [arg('r', 'uint8', { dimensions: 1 })]),
+        ] }],
+    };
+    const source = join(dir, 'odd.json');
+    writeFileSync(source, JSON.stringify(idl));
+    const { stub } = generate('idl', source, `import odd_MetaFFIHost as odd
+
+
+def main(path: str) -> str:
+    odd.bind_module_to_code(path)
+    odd.quoted()
+    raw: bytes = odd.bytes_in_out(b"ab") + odd.bytes_in_out(bytearray(b"c"))
+    return odd.defaults(1) + odd.defaults(1, 2, 3.5, False, "x", None, 0.5) + raw.decode()
+`);
+    assert.match(stub, /A module \\"\\"\\"with\\"\\"\\" quotes \\\\ and a backslash at the end\\\\\n"""/);
+    assert.match(stub, /"""Ends with a quote\\""""/);
+    assert.match(stub, /def defaults\(\n {4}a: int,\n {4}b: int = 9007199254740993,\n {4}c: float = 2\.0,\n {4}d: bool = True,\n {4}e: str = 'it\\'s \\n',\n {4}f: Any = None,\n {4}g: float = 0\.0015,\n\) -> str:/);
+    assert.match(stub, /def bytes_in_out\(data: bytes \| bytearray\) -> bytes:/);
+  });
+});
+
+describe('Python host stubs: the command and names (no Python tools needed)', () => {
   it('the -h forms: python3, py, python, several languages after one -h, commas', () => {
     const source = fixture('stubs', 'go', 'geometry.go');
     for (const [name, args] of [['py', ['-h', 'py']], ['python', ['-h', 'python']], ['both', ['-h', 'typescript', 'python3']],

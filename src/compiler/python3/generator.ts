@@ -5,7 +5,7 @@ import {
   aliasForRuntime, bareAlias, classesByAlias, entityPath, idlSourceName, isInstance, isInstanceAccessor, modulePathHint,
   paramRoles, simpleClassName, typeConstant,
 } from '../stubs_common.js';
-import { CLASS_MEMBERS_TAKEN, ENTITY_PREFIX, hostModuleName, PARAM_TAKEN, Scope, TOP_LEVEL_TAKEN, toPyIdentifier } from './naming.js';
+import { CLASS_MEMBERS_TAKEN, ENTITY_PREFIX, pyModuleName, PARAM_TAKEN, Scope, TOP_LEVEL_TAKEN, toPyIdentifier } from './naming.js';
 import { compareSpecificity, scalarCheck, scalarHint, type ArgInfo, type Callable, type ClassInfo } from './types.js';
 
 const MAX_LINE = 100;
@@ -59,7 +59,7 @@ export class Generator {
   constructor(idl: IdlDefinition) {
     this.idl = idl;
     this.runtime = idl.target_language;
-    this.moduleName = hostModuleName(idl);
+    this.moduleName = pyModuleName(idl);
     for (const m of idl.modules) {
       for (const c of m.classes) this.classes.push({ idl: c, id: this.topScope.take(toPyIdentifier(simpleClassName(c), 'class')) });
     }
@@ -255,55 +255,74 @@ export class Generator {
     // of their return types); the run-time dispatch still tells them apart by value range.
     const sigs = new Map<string, { rets: Set<string>; comment: string; c: Callable }>();
     for (const c of ordered) {
-      const key = split(c, true).join(', ');
+      // positional-only parameters: the types (and how each is passed) make the signature
+      const key = c.params.map((p) => `${p.role}:${this.hint(p, true)}`).join(', ');
       const s = sigs.get(key) ?? { rets: new Set<string>(), comment: c.fn.comment, c };
       s.rets.add(ret(c));
       sigs.set(key, s);
     }
-    let lastDoc = '';
-    for (const [key, s] of sigs) {
-      lines.push(`${ind}@overload`, ...decorators);
-      const r = [...s.rets].join(' | ');
-      lines.push(...this.signature(ind, `def ${name}`, key === '' ? [] : splitTop(key), ` -> ${r}:`));
-      const before = lines.length;
-      // a comment shared by consecutive overloads is written once
-      if (s.comment !== lastDoc) this.doc(lines, ind + '    ', s.comment, this.paramDocs(s.c));
-      lastDoc = s.comment;
-      if (lines.length === before) lines.push(`${ind}    ...`);
-      lines.push('');
-    }
     const takesNamed = ordered.some((c) => c.params.some((p) => p.role === 'named'));
-    lines.push(...decorators);
-    lines.push(`${ind}def ${name}(${[...self, '*args: Any', ...(takesNamed ? ['**named: Any'] : [])].join(', ')}) -> ${kind === 'ctor' ? 'None' : 'Any'}:`);
     const body = ind + '    ';
+    // The names the dispatch reads the arguments from.
+    let A = 'args';
+    let N = 'named';
+    if (sigs.size > 1) {
+      let lastDoc = '';
+      for (const s of sigs.values()) {
+        lines.push(`${ind}@overload`, ...decorators);
+        const r = [...s.rets].join(' | ');
+        lines.push(...this.signature(ind, `def ${name}`, split(s.c, true), ` -> ${r}:`));
+        const before = lines.length;
+        // a comment shared by consecutive overloads is written once
+        if (s.comment !== lastDoc) this.doc(lines, ind + '    ', s.comment, this.paramDocs(s.c));
+        lastDoc = s.comment;
+        if (lines.length === before) lines.push(`${ind}    ...`);
+        lines.push('');
+      }
+      lines.push(...decorators);
+      lines.push(`${ind}def ${name}(${[...self, '*args: Any', ...(takesNamed ? ['**named: Any'] : [])].join(', ')}) -> ${kind === 'ctor' ? 'None' : 'Any'}:`);
+    } else {
+      // Overloads that only the value range tells apart (Java int and long): one typed def.
+      const [s] = [...sigs.values()];
+      const c0 = s!.c;
+      lines.push(...decorators);
+      lines.push(...this.signature(ind, `def ${name}`, split(c0, false), ` -> ${[...s!.rets].join(' | ')}:`));
+      this.doc(lines, body, s!.comment, this.paramDocs(c0));
+      A = '_args';
+      N = '_named';
+      const positional = c0.params.filter((p) => p.role !== 'named').map((p) => (p.role === 'rest' || p.role === 'varargs' ? `*${p.id}` : p.id));
+      lines.push(`${body}${A}: tuple[Any, ...] = (${positional.join(', ')}${positional.length === 1 ? ',' : ''})`);
+      const named = c0.params.find((p) => p.role === 'named');
+      if (named) lines.push(`${body}${N}: dict[str, Any] = ${named.id}`);
+    }
     for (const c of ordered) {
       const hasNamed = c.params.some((p) => p.role === 'named');
       const positional = c.params.filter((p) => p.role !== 'named');
       const least = positional.filter((p) => p.role === 'plain').length;
       const hasRest = positional.some((p) => p.role === 'rest' || p.role === 'varargs');
       const most = positional.length;
-      const checks: string[] = [least === most && !hasRest ? `len(args) == ${most}` : hasRest ? `len(args) >= ${least}` :
-        `${least} <= len(args) <= ${most}`];
-      if (takesNamed && !hasNamed) checks.push('not named');
+      const checks: string[] = [least === most && !hasRest ? `len(${A}) == ${most}` : hasRest ? `len(${A}) >= ${least}` :
+        `${least} <= len(${A}) <= ${most}`];
+      if (takesNamed && !hasNamed) checks.push(`not ${N}`);
       const args: string[] = [];
       positional.forEach((p, i) => {
-        const v = `args[${i}]`;
+        const v = `${A}[${i}]`;
         if (p.role === 'rest' || p.role === 'varargs') {
           const each = this.elementCheck(p, 'x');
-          if (each !== 'True') checks.push(`all(${each} for x in args[${i}:])`);
-          args.push(p.cls ? `[x.handle for x in args[${i}:]]` : `list(args[${i}:])`);
+          if (each !== 'True') checks.push(`all(${each} for x in ${A}[${i}:])`);
+          args.push(p.cls ? `[x.handle for x in ${A}[${i}:]]` : `list(${A}[${i}:])`);
           return;
         }
         const check = this.typeCheck(p, v);
         if (p.role === 'default') {
-          if (check !== 'True') checks.push(`(len(args) <= ${i} or ${check})`);
-          args.push(`${this.argExpr(p, v)} if len(args) > ${i} else ${p.def!}`);
+          if (check !== 'True') checks.push(`(len(${A}) <= ${i} or ${check})`);
+          args.push(`${this.argExpr(p, v)} if len(${A}) > ${i} else ${p.def!}`);
         } else {
           if (check !== 'True') checks.push(check.includes(' or ') ? `(${check})` : check);
           args.push(this.argExpr(p, v));
         }
       });
-      if (hasNamed) args.push('named');
+      if (hasNamed) args.push(N);
       lines.push(...this.ifLine(body, checks));
       if (kind === 'ctor') lines.push(...this.ctorBody(c, args, body + '    '), `${body}    return`);
       else {
@@ -316,7 +335,7 @@ export class Generator {
       `*${this.elementHint(p)}` : this.hint(p, true));
     const forms = [...new Set(ordered.map((c) => `(${c.params.map(shown).join(', ')})`))];
     const expected = forms.length <= 8 ? forms.join(' or ') : `one of ${forms.length} forms, such as ${forms.slice(0, 4).join(' or ')}`;
-    lines.push(`${body}raise TypeError(${pyQuote(`${displayName}: no overload takes (`)} + _describe_args(args) + ` +
+    lines.push(`${body}raise TypeError(${pyQuote(`${displayName}: no overload takes (`)} + _describe_args(${A}) + ` +
       `${pyQuote(`); expected ${expected}`)})`);
   }
 

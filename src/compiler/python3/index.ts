@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import type { IdlDefinition } from '../../idl/schema.js';
 import { idlSourceName } from '../stubs_common.js';
 import { Generator } from './generator.js';
-import { hostModuleName } from './naming.js';
+import { pyModuleName } from './naming.js';
 
 export { toPyIdentifier } from './naming.js';
 
 /** Write `<name>_MetaFFIHost.py` for `idl` into outDir; returns the files written. */
 export function compilePythonHost(idl: IdlDefinition, outDir: string, command?: string): string[] {
-  const file = join(outDir, `${hostModuleName(idl)}_MetaFFIHost.py`);
+  const file = join(outDir, `${pyModuleName(idl)}_MetaFFIHost.py`);
   writeFileSync(file, generatePythonHost(idl, command));
   return [file];
 }

@@ -1,7 +1,15 @@
 /** Names in generated Python: safe identifiers, and the names the generated code keeps for itself. */
-import { identifierFor } from '../stubs_common.js';
+import type { IdlDefinition } from '../../idl/schema.js';
+import { hostModuleName, identifierFor } from '../stubs_common.js';
 
-export { hostModuleName, Scope } from '../stubs_common.js';
+export { Scope } from '../stubs_common.js';
+
+/** The base name of the generated module, importable: the IDL's source name with every
+ * character that cannot be in a Python module name as `_` (log4j-api-2.21.1 -> log4j_api_2_21_1). */
+export function pyModuleName(idl: IdlDefinition): string {
+  const name = hostModuleName(idl).replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(name) ? `_${name}` : name;
+}
 
 /** Python's keywords (keyword.kwlist): a foreign name spelled like one gets `_` after it. */
 export const KEYWORDS = new Set([

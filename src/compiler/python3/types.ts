@@ -72,19 +72,23 @@ export function scalarCheck(base: string, v: string, cls: ClassInfo | undefined)
 }
 
 /** Which overload to try first for the same arguments: bool before int (a Python bool is an
- * int), the common Java integer kinds first, known classes before bare handles, any last. */
+ * int), the common Java integer kinds first, known classes before bare handles; `any`
+ * (hint Any, or a list of Any) is broader than every other type of as many or more list
+ * levels, so it comes after all of them, and Any after list[Any]. Sorted this way, no
+ * overload hides a later one (what mypy checks). */
 export const PY_SPECIFICITY = ['bool', 'int32', 'int64', 'int16', 'int8', 'uint8', 'uint16', 'uint32', 'uint64', 'size',
-  'float64', 'float32', 'char16', 'char8', 'char32', 'string8', 'string16', 'string32', 'callable', 'handle', 'null', 'any'];
+  'float64', 'float32', 'char16', 'char8', 'char32', 'string8', 'string16', 'string32', 'callable', 'handle', 'null'];
+
+function paramOrder(p: ArgInfo): number {
+  if (p.base === 'any') return 1_000_000 - p.dims;
+  return p.dims * 1000 + PY_SPECIFICITY.indexOf(p.base) - (p.cls ? 0.5 : 0);
+}
 
 export function compareSpecificity(a: Callable, b: Callable): number {
   if (a.params.length !== b.params.length) return a.params.length - b.params.length;
   for (let i = 0; i < a.params.length; i++) {
-    const pa = a.params[i]!;
-    const pb = b.params[i]!;
-    if (pa.dims !== pb.dims) return pa.dims - pb.dims;
-    const ra = PY_SPECIFICITY.indexOf(pa.base) - (pa.cls ? 0.5 : 0);
-    const rb = PY_SPECIFICITY.indexOf(pb.base) - (pb.cls ? 0.5 : 0);
-    if (ra !== rb) return ra - rb;
+    const d = paramOrder(a.params[i]!) - paramOrder(b.params[i]!);
+    if (d !== 0) return d;
   }
   return 0;
 }
