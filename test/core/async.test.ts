@@ -139,4 +139,31 @@ describe('async calls', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /settled/);
   });
+
+  it('keep RSS flat over 100,000 async calls with strings, handles and callbacks (in a child process)', () => {
+    const r = runScript('async-memory', `
+      import { MetaFFIRuntime, MetaFFITypes as T } from 'metaffi';
+      const go = new MetaFFIRuntime('go').loadModule(${JSON.stringify(goGuest('guest'))});
+      const echo = go.loadEntity('callable=EchoString', [T.metaffi_string8_type], [T.metaffi_string8_type]);
+      const point = go.loadEntity('callable=NewPoint', [T.metaffi_float64_type, T.metaffi_float64_type], [T.metaffi_handle_type]);
+      const apply = go.loadEntity('callable=Apply', [T.metaffi_callable_type, T.metaffi_int64_type], [T.metaffi_int64_type]);
+      async function batch(n, base) {
+        const all = [];
+        for (let i = 0; i < n; i++) {
+          const k = base + i;
+          all.push(k % 3 === 0 ? echo.async('abc' + (k & 7)) : k % 3 === 1 ? point.async(k, 1) : apply.async((x) => x + 1, k));
+        }
+        await Promise.all(all);
+      }
+      for (let i = 0; i < 20; i++) await batch(1000, i * 1000); // warm up
+      global.gc?.();
+      const before = process.memoryUsage.rss();
+      for (let i = 0; i < 100; i++) await batch(1000, i * 1000);
+      global.gc?.();
+      console.log(JSON.stringify({ growthMiB: (process.memoryUsage.rss() - before) / 1048576 }));
+    `);
+    assert.equal(r.status, 0, r.stderr);
+    const { growthMiB } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { growthMiB: number };
+    assert.ok(growthMiB < 16 + 3, `RSS grew by ${growthMiB.toFixed(1)} MiB over 100,000 async calls`);
+  });
 });

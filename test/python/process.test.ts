@@ -33,11 +33,13 @@ describe('python3 in the Node.js process', () => {
     assert.match(r.stderr, /raise_value_error/);
   });
 
-  it('a worker thread gets a clear error instead of a crash', async () => {
+  it('a worker thread loads and calls Python too (test/core/workers.test.ts has the rest)', async () => {
     const worker = new Worker(`
-      import('metaffi').then(({ MetaFFIRuntime }) => {
-        try { new MetaFFIRuntime('python3').loadModule('math'); require('worker_threads').parentPort.postMessage('loaded'); }
-        catch (e) { require('worker_threads').parentPort.postMessage(e.message); }
+      import('metaffi').then(({ MetaFFIRuntime, MetaFFITypes: T }) => {
+        try {
+          const sqrt = new MetaFFIRuntime('python3').loadModule('math').loadEntity('callable=sqrt', [T.metaffi_float64_type], [T.metaffi_float64_type]);
+          require('worker_threads').parentPort.postMessage('sqrt ' + sqrt(16));
+        } catch (e) { require('worker_threads').parentPort.postMessage(e.message); }
       });
     `, { eval: true });
     const message = await new Promise<string>((resolve, reject) => {
@@ -45,7 +47,7 @@ describe('python3 in the Node.js process', () => {
       worker.once('error', reject);
     });
     await worker.terminate();
-    assert.match(message, /main JS thread only/);
+    assert.equal(message, 'sqrt 4');
   });
 
   it('the JS event loop, timers and promises keep working around Python calls', async () => {

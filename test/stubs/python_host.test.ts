@@ -2,121 +2,32 @@
  * Python host stubs (`metaffi -c --idl <source> -h python3`): from every source kind the
  * TypeScript stubs accept, the generated `<name>_MetaFFIHost.py` compiles (py_compile) and
  * passes `mypy --strict` together with a user program that calls it. mypy runs in the test
- * tools' environment (test/python_env.ts); the MetaFFI Python API is a typed stub package of
- * exactly its pinned public names, written into the work folder (MYPYPATH).
+ * tools' environment (test/python_env.ts), against the metaffi package itself (hosts/python3, on
+ * MYPYPATH); test/hosts/python_host.test.ts runs generated stubs against the real runtimes.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { generatePythonHost, toPyIdentifier } from '../../src/compiler/python3/index.js';
 import { MetaFFIError } from '../../src/errors.js';
 import { validateIdl } from '../../src/idl/json.js';
 import { pythonTools } from '../python_env.js';
-import { fixture } from '../support/fixtures.js';
+import { fixture, repoRoot } from '../support/fixtures.js';
 import { metaffi, metaffiOk, workDir } from './helpers.js';
 import { calcSource, classFolder, compileCalc, jarOf, log4jJars } from './java_support.js';
 
 /** The public API of the `metaffi` Python package (distribution metaffi-api), as typed stubs. */
-const API_STUB: Record<string, string> = {
-  '__init__.pyi': `import enum
-from typing import Any, Sequence
-
-from .metaffi_types import metaffi_type_info
-
-class MetaFFITypes(enum.IntEnum):
-    metaffi_float64_type = 1
-    metaffi_float32_type = 2
-    metaffi_int8_type = 4
-    metaffi_int16_type = 8
-    metaffi_int32_type = 16
-    metaffi_int64_type = 32
-    metaffi_uint8_type = 64
-    metaffi_uint16_type = 128
-    metaffi_uint32_type = 256
-    metaffi_uint64_type = 512
-    metaffi_bool_type = 1024
-    metaffi_char8_type = 524288
-    metaffi_char16_type = 1048576
-    metaffi_char32_type = 2097152
-    metaffi_string8_type = 4096
-    metaffi_string16_type = 8192
-    metaffi_string32_type = 16384
-    metaffi_handle_type = 32768
-    metaffi_array_type = 65536
-    metaffi_size_type = 262144
-    metaffi_any_type = 4194304
-    metaffi_null_type = 8388608
-    metaffi_callable_type = 16777216
-    metaffi_float64_array_type = 65537
-    metaffi_float32_array_type = 65538
-    metaffi_int8_array_type = 65540
-    metaffi_int16_array_type = 65544
-    metaffi_int32_array_type = 65552
-    metaffi_int64_array_type = 65568
-    metaffi_uint8_array_type = 65600
-    metaffi_uint16_array_type = 65664
-    metaffi_uint32_array_type = 65792
-    metaffi_uint64_array_type = 66048
-    metaffi_bool_array_type = 66560
-    metaffi_char8_array_type = 589824
-    metaffi_char16_array_type = 1114112
-    metaffi_char32_array_type = 2162688
-    metaffi_string8_array_type = 69632
-    metaffi_string16_array_type = 73728
-    metaffi_string32_array_type = 81920
-    metaffi_handle_array_type = 98304
-    metaffi_size_array_type = 327680
-    metaffi_any_array_type = 4259840
-    metaffi_null_array_type = 8454144
-    metaffi_callable_array_type = 16842752
-
-class MetaFFIError(Exception):
-    foreign_type: str
-    foreign_message: str
-    foreign_stack: str
-
-class MetaFFIHandle:
-    def release(self) -> None: ...
-
-class MetaFFIEntity:
-    def __call__(self, *args: Any) -> Any: ...
-
-class MetaFFIModule:
-    def load_entity(self, entity_path: str, params_types: Sequence[metaffi_type_info | MetaFFITypes] | None = None,
-                    retval_types: Sequence[metaffi_type_info | MetaFFITypes] | None = None) -> MetaFFIEntity: ...
-
-class MetaFFIRuntime:
-    def __init__(self, runtime_plugin: str) -> None: ...
-    def load_runtime_plugin(self) -> None: ...
-    def release_runtime_plugin(self) -> None: ...
-    def load_module(self, module_path: str) -> MetaFFIModule: ...
-`,
-  'metaffi_types.pyi': `from typing import Any, Callable
-
-from . import MetaFFITypes
-
-class metaffi_type_info:
-    def __init__(self, type: MetaFFITypes, alias: str | None = None, dimensions: int = 0) -> None: ...
-
-def new_metaffi_type_info(type: MetaFFITypes, alias: str | None = None, dims: int = 0) -> metaffi_type_info: ...
-def make_metaffi_callable(f: Callable[..., Any]) -> Any: ...
-`,
-  'py.typed': '',
-};
 
 let python = '';
 
 /** `python -m py_compile` and `mypy --strict` over every .py file of `dir`. */
 function pyCheck(dir: string, files: string[]): void {
-  const api = join(dir, 'api-stub', 'metaffi');
-  mkdirSync(api, { recursive: true });
-  for (const [name, text] of Object.entries(API_STUB)) writeFileSync(join(api, name), text);
   const compiled = spawnSync(python, ['-m', 'py_compile', ...files], { cwd: dir, encoding: 'utf8' });
   assert.equal(compiled.status, 0, `py_compile failed:\n${compiled.stdout}${compiled.stderr}`);
   const r = spawnSync(python, ['-m', 'mypy', '--strict', '--no-incremental', '--cache-dir', join(dir, '.mypy_cache'), ...files],
-    { cwd: dir, encoding: 'utf8', env: { ...process.env, MYPYPATH: join(dir, 'api-stub') } });
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, MYPYPATH: join(repoRoot, 'hosts', 'python3') } });
   assert.equal(r.status, 0, `mypy --strict failed:\n${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /^Success: no issues found in \d+ source files?/m);
 }

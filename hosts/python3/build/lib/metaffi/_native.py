@@ -2,6 +2,7 @@
 Python host binding. The `metaffi` command of the repository this package was installed
 from builds them and says how to start each runtime (`metaffi --prepare-runtime`)."""
 import ctypes
+import importlib
 import json
 import os
 import shutil
@@ -23,11 +24,12 @@ def home() -> str:
     if env:
         return env
     try:
-        from ._home import HOME
+        # written by setup.py when the package is installed (not in the repository itself)
+        recorded: str = importlib.import_module("._home", __package__).HOME
     except ImportError:
         raise MetaFFIError("metaffi: this package does not know where the metaffi repository is; "
                            "install it with `pip install <repository>/hosts/python3` or set METAFFI_HOME") from None
-    return HOME
+    return recorded
 
 
 def prepare(runtime: str) -> Dict[str, Any]:
