@@ -420,18 +420,11 @@ public final class MetaFFIJavaIdl {
         return list;
     }
 
-    /** Public methods, inherited ones included, without Object's, bridges and synthetic ones. */
+    /** The methods foreign callers can call (metaffi.jvm.PublicMethods, the plugin's own
+     * definition), without Object's, sorted by name and parameter count. */
     private static List<Method> sortedMethods(Class<?> c) {
         List<Method> list = new ArrayList<>();
-        Map<String, Method> seen = new LinkedHashMap<>();
-        for (Method m : c.getMethods()) {
-            if (m.isBridge() || m.isSynthetic() || m.getDeclaringClass() == Object.class) continue;
-            StringBuilder sig = new StringBuilder(m.getName()).append('(');
-            for (Class<?> p : m.getParameterTypes()) sig.append(p.getName()).append(',');
-            Method prev = seen.get(sig.toString());
-            if (prev == null || prev.getDeclaringClass().isAssignableFrom(m.getDeclaringClass())) seen.put(sig.toString(), m);
-        }
-        list.addAll(seen.values());
+        for (Method m : metaffi.jvm.PublicMethods.of(c)) if (m.getDeclaringClass() != Object.class) list.add(m);
         list.sort((a, b) -> {
             int byName = a.getName().compareTo(b.getName());
             if (byName != 0) return byName;

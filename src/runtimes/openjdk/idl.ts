@@ -1,27 +1,29 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { MetaFFIError } from '../../errors.js';
 import { buildDir, openjdkIdlSource } from '../../paths.js';
 import { validateIdl } from '../../idl/json.js';
 import type { IdlDefinition } from '../../idl/schema.js';
 import { cachedBuild, toolIdentity } from '../../build/cached.js';
-import { findJdkTool } from './discovery.js';
+import { findJava, findJdkTool } from './discovery.js';
+import { openjdkHelperClasses } from './plugin.js';
 
 export { findJdkTool };
 
-/** The extractor (runtimes/openjdk/idl/MetaFFIJavaIdl.java), compiled once into the build folder. */
-function extractorClassDir(): string {
+/** The extractor (runtimes/openjdk/idl/MetaFFIJavaIdl.java), compiled once into the build folder,
+ * against the plugin's helper classes: it lists methods with the plugin's own filter. */
+function extractorClassDir(helpers: string): string {
   const javac = findJdkTool('javac');
   return cachedBuild({
     what: 'the Java IDL extractor',
     output: join(buildDir(), 'java-idl'),
-    inputs: [openjdkIdlSource],
-    recipe: [toolIdentity(javac)],
+    inputs: [openjdkIdlSource, helpers],
+    recipe: [toolIdentity(javac), helpers],
     build(tmp) {
       mkdirSync(tmp, { recursive: true });
       try {
-        execFileSync(javac, ['-d', tmp, openjdkIdlSource], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        execFileSync(javac, ['-cp', helpers, '-d', tmp, openjdkIdlSource], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (e) {
         const err = e as { stderr?: string; message: string };
         throw new MetaFFIError(`building the Java IDL extractor failed: ${err.stderr || err.message}`);
@@ -37,10 +39,11 @@ function extractorClassDir(): string {
 export function extractJavaIdl(source: string): IdlDefinition {
   const spec = source.split(';').filter((s) => s.trim() !== '').map((s) => resolve(s)).join(';');
   const java = findJdkTool('java');
-  const classes = extractorClassDir();
+  const helpers = openjdkHelperClasses(findJava());
+  const classes = extractorClassDir(helpers);
   let out: string;
   try {
-    out = execFileSync(java, ['-cp', classes, 'MetaFFIJavaIdl', spec], {
+    out = execFileSync(java, ['-cp', [classes, helpers].join(delimiter), 'MetaFFIJavaIdl', spec], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024,
     });
   } catch (e) {

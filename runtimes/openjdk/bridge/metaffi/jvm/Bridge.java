@@ -408,42 +408,9 @@ public final class Bridge {
         return sb.toString();
     }
 
-    /**
-     * A public method inherited from a package-private class is reached through a bridge the
-     * compiler puts in the public subclass (StringBuilder.length comes from the package-private
-     * AbstractStringBuilder): that bridge has the signature of the method it stands for, unlike
-     * the bridges of generic methods.
-     */
-    private static boolean isAccessBridge(Method m) {
-        for (Class<?> k = m.getDeclaringClass().getSuperclass(); k != null; k = k.getSuperclass()) {
-            try {
-                Method t = k.getDeclaredMethod(m.getName(), m.getParameterTypes());
-                return t.getReturnType() == m.getReturnType() && !Modifier.isPublic(k.getModifiers());
-            } catch (NoSuchMethodException e) {
-                // look further up
-            }
-        }
-        return false;
-    }
-
     private static List<Method> methodsNamed(Class<?> cls, String name) {
         List<Method> out = new ArrayList<>();
-        List<Method> all = new ArrayList<>(Arrays.asList(cls.getMethods()));
-        if (cls.isInterface()) all.addAll(Arrays.asList(Object.class.getMethods()));
-        for (Method m : all) {
-            if (!m.getName().equals(name) || ((m.isBridge() || m.isSynthetic()) && !isAccessBridge(m))) continue;
-            boolean dup = false;
-            for (int i = 0; i < out.size(); i++) {
-                Method o = out.get(i);
-                if (Arrays.equals(o.getParameterTypes(), m.getParameterTypes())) {
-                    dup = true;
-                    // keep the most specific declaration
-                    if (o.getDeclaringClass().isAssignableFrom(m.getDeclaringClass())) out.set(i, m);
-                    break;
-                }
-            }
-            if (!dup) out.add(m);
-        }
+        for (Method m : PublicMethods.of(cls)) if (m.getName().equals(name)) out.add(m);
         return out;
     }
 
