@@ -67,6 +67,67 @@ class MetaFFITypes(enum.IntEnum):
     metaffi_size_packed_array_type = 33882112
 
 
+# The members under their own names too, as MetaFFI's Python API offers them
+# (`from metaffi.metaffi_types import *` then `metaffi_string8_type`).
+metaffi_float64_type = MetaFFITypes.metaffi_float64_type
+metaffi_float32_type = MetaFFITypes.metaffi_float32_type
+metaffi_int8_type = MetaFFITypes.metaffi_int8_type
+metaffi_int16_type = MetaFFITypes.metaffi_int16_type
+metaffi_int32_type = MetaFFITypes.metaffi_int32_type
+metaffi_int64_type = MetaFFITypes.metaffi_int64_type
+metaffi_uint8_type = MetaFFITypes.metaffi_uint8_type
+metaffi_uint16_type = MetaFFITypes.metaffi_uint16_type
+metaffi_uint32_type = MetaFFITypes.metaffi_uint32_type
+metaffi_uint64_type = MetaFFITypes.metaffi_uint64_type
+metaffi_bool_type = MetaFFITypes.metaffi_bool_type
+metaffi_string8_type = MetaFFITypes.metaffi_string8_type
+metaffi_string16_type = MetaFFITypes.metaffi_string16_type
+metaffi_string32_type = MetaFFITypes.metaffi_string32_type
+metaffi_handle_type = MetaFFITypes.metaffi_handle_type
+metaffi_array_type = MetaFFITypes.metaffi_array_type
+metaffi_size_type = MetaFFITypes.metaffi_size_type
+metaffi_char8_type = MetaFFITypes.metaffi_char8_type
+metaffi_char16_type = MetaFFITypes.metaffi_char16_type
+metaffi_char32_type = MetaFFITypes.metaffi_char32_type
+metaffi_any_type = MetaFFITypes.metaffi_any_type
+metaffi_null_type = MetaFFITypes.metaffi_null_type
+metaffi_callable_type = MetaFFITypes.metaffi_callable_type
+metaffi_packed_type = MetaFFITypes.metaffi_packed_type
+metaffi_float64_array_type = MetaFFITypes.metaffi_float64_array_type
+metaffi_float32_array_type = MetaFFITypes.metaffi_float32_array_type
+metaffi_int8_array_type = MetaFFITypes.metaffi_int8_array_type
+metaffi_int16_array_type = MetaFFITypes.metaffi_int16_array_type
+metaffi_int32_array_type = MetaFFITypes.metaffi_int32_array_type
+metaffi_int64_array_type = MetaFFITypes.metaffi_int64_array_type
+metaffi_uint8_array_type = MetaFFITypes.metaffi_uint8_array_type
+metaffi_uint16_array_type = MetaFFITypes.metaffi_uint16_array_type
+metaffi_uint32_array_type = MetaFFITypes.metaffi_uint32_array_type
+metaffi_uint64_array_type = MetaFFITypes.metaffi_uint64_array_type
+metaffi_bool_array_type = MetaFFITypes.metaffi_bool_array_type
+metaffi_string8_array_type = MetaFFITypes.metaffi_string8_array_type
+metaffi_string16_array_type = MetaFFITypes.metaffi_string16_array_type
+metaffi_string32_array_type = MetaFFITypes.metaffi_string32_array_type
+metaffi_handle_array_type = MetaFFITypes.metaffi_handle_array_type
+metaffi_size_array_type = MetaFFITypes.metaffi_size_array_type
+metaffi_char8_array_type = MetaFFITypes.metaffi_char8_array_type
+metaffi_char16_array_type = MetaFFITypes.metaffi_char16_array_type
+metaffi_char32_array_type = MetaFFITypes.metaffi_char32_array_type
+metaffi_any_array_type = MetaFFITypes.metaffi_any_array_type
+metaffi_callable_array_type = MetaFFITypes.metaffi_callable_array_type
+metaffi_float64_packed_array_type = MetaFFITypes.metaffi_float64_packed_array_type
+metaffi_float32_packed_array_type = MetaFFITypes.metaffi_float32_packed_array_type
+metaffi_int8_packed_array_type = MetaFFITypes.metaffi_int8_packed_array_type
+metaffi_int16_packed_array_type = MetaFFITypes.metaffi_int16_packed_array_type
+metaffi_int32_packed_array_type = MetaFFITypes.metaffi_int32_packed_array_type
+metaffi_int64_packed_array_type = MetaFFITypes.metaffi_int64_packed_array_type
+metaffi_uint8_packed_array_type = MetaFFITypes.metaffi_uint8_packed_array_type
+metaffi_uint16_packed_array_type = MetaFFITypes.metaffi_uint16_packed_array_type
+metaffi_uint32_packed_array_type = MetaFFITypes.metaffi_uint32_packed_array_type
+metaffi_uint64_packed_array_type = MetaFFITypes.metaffi_uint64_packed_array_type
+metaffi_bool_packed_array_type = MetaFFITypes.metaffi_bool_packed_array_type
+metaffi_size_packed_array_type = MetaFFITypes.metaffi_size_packed_array_type
+
+
 _ARRAY = int(MetaFFITypes.metaffi_array_type)
 
 

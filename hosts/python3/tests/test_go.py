@@ -161,3 +161,28 @@ def test_a_second_go_guest_is_a_clear_error(go, go_guest: str, tmp_path) -> None
         MetaFFIRuntime("go").load_module(str(other))
     add = go.load_entity("callable=Add", [T.metaffi_int64_type] * 2, [T.metaffi_int64_type])
     assert add(5, 6) == 11  # the runtime goes on
+
+
+def test_metaffi_style_usage(go_guest: str) -> None:
+    """The forms MetaFFI's own Python examples use: module-level type names, load(...) with
+    None for no types, globals through getters and setters, Python objects kept by Go as any."""
+    import collections
+
+    import metaffi.metaffi_module
+    import metaffi.metaffi_runtime
+    from metaffi.metaffi_types import metaffi_any_type, metaffi_int64_type, metaffi_string8_type, new_metaffi_type_info
+
+    runtime = metaffi.metaffi_runtime.MetaFFIRuntime("go")
+    runtime.load_runtime_plugin()
+    module: metaffi.metaffi_module.MetaFFIModule = runtime.load_module(go_guest + ".so")
+    module.load("callable=NoOp", None, None)()
+    get_counter = module.load("global=Counter,getter", None, [new_metaffi_type_info(metaffi_int64_type)])
+    set_greeting = module.load("global=Greeting,setter", [new_metaffi_type_info(metaffi_string8_type)], None)
+    get_greeting = module.load("global=Greeting,getter", None, [new_metaffi_type_info(metaffi_string8_type)])
+    assert get_counter() == 7
+    set_greeting("hello from Python")
+    assert get_greeting() == "hello from Python"
+    echo_any = module.load("callable=EchoAny", [new_metaffi_type_info(metaffi_any_type)], [new_metaffi_type_info(metaffi_any_type)])
+    deq = collections.deque([600])
+    back = echo_any(deq)
+    assert back is deq and back.pop() == 600  # the same Python object, through Go
