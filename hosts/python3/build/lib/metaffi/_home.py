@@ -1,2 +1,0 @@
-"""Written by setup.py: the metaffi repository this package was installed from."""
-HOME = '/work/main'
