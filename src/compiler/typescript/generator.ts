@@ -183,7 +183,7 @@ export class Generator {
   }
 
   asyncReturnLines(rets: ArgInfo[], call: string, ind: string): string[] {
-    // No return values: the promise resolves with undefined, as the sync call returns it.
+    // No return values (the promise resolves with undefined, as the sync call returns it), or one `any`: no cast.
     if (rets.length === 0 || (rets.length === 1 && !rets[0]!.cls && rets[0]!.base === 'any' && rets[0]!.dims === 0)) {
       return [`${ind}return ${call};`];
     }
@@ -244,6 +244,7 @@ export class Generator {
     const isAsync = asyncForm !== undefined;
     const implHead = asyncForm?.head ?? head;
     const retText = (t: string): string => (isAsync ? `Promise<${t}>` : t);
+    // a constructor's displayName is its class (`Calc`, or `Calc.newAsync` for the async form)
     const ctorType = kind === 'ctor' ? displayName.split('.')[0]! : '';
     const sigRet = (c: Callable): string => (kind === 'ctor' ? (isAsync ? `: Promise<${ctorType}>` : '') : `: ${retText(this.retType(c.rets))}`);
     const body = (c: Callable, bodyInd: string): string[] => {
