@@ -3,9 +3,10 @@ import { MetaFFIError } from '../../errors.js';
 import type { IdlArg, IdlDefinition, IdlField, IdlFunction } from '../../idl/schema.js';
 import { aliasForRuntime, bareAlias, classesByAlias, entityPath, idlSourceName, isInstance, isInstanceAccessor, modulePathHint,
   paramRoles, simpleClassName, typeConstant } from '../stubs_common.js';
-import { CLASS_MEMBERS_TAKEN, hostModuleName, Scope, STATIC_TAKEN, TOP_LEVEL_TAKEN, toIdentifier, upperFirst } from './naming.js';
+import { ASYNC_CONSTRUCTOR, asyncName, CLASS_MEMBERS_TAKEN, hostModuleName, Scope, STATIC_TAKEN, TOP_LEVEL_TAKEN, toIdentifier,
+  upperFirst } from './naming.js';
 import { INT_RANGE, TYPED_ARRAY, type ArgInfo, type Callable, type ClassInfo, type EntityRef } from './types.js';
-import { MAX_LINE, compareSpecificity, defaultValue, escapeTemplate, quote, wrapSignature } from './text.js';
+import { Later, MAX_LINE, compareSpecificity, defaultValue, escapeTemplate, quote, wrapSignature } from './text.js';
 
 
 export class Generator {
@@ -172,6 +173,25 @@ export class Generator {
     ];
   }
 
+  /** The async form of callBody: returns the promise of `entities.<key>.async(...)`, its result
+   * wrapped as callBody wraps it. */
+  asyncCallBody(c: Callable, selfExpr: string | null, ind: string): string[] {
+    const args: string[] = [];
+    if (c.instance) args.push(selfExpr ?? 'this.handle');
+    c.params.forEach((p) => args.push(this.argExpr(p, p.id)));
+    return this.asyncReturnLines(c.rets, `entities.${c.entity.key}.async(${args.join(', ')})`, ind);
+  }
+
+  asyncReturnLines(rets: ArgInfo[], call: string, ind: string): string[] {
+    // No return values (the promise resolves with undefined, as the sync call returns it), or one `any`: no cast.
+    if (rets.length === 0 || (rets.length === 1 && !rets[0]!.cls && rets[0]!.base === 'any' && rets[0]!.dims === 0)) {
+      return [`${ind}return ${call};`];
+    }
+    if (rets.every((r) => !r.cls)) return [`${ind}return ${call} as Promise<${this.retType(rets)}>;`];
+    if (rets.length === 1) return [`${ind}return ${call}.then((r) => ${this.wrapResult(rets[0]!, 'r')});`];
+    return [`${ind}return ${call}.then((r) => {`, ...this.returnLines(rets, 'r', ind + '  '), `${ind}});`];
+  }
+
   wrapResult(r: ArgInfo, call: string): string {
     if (!r.cls) return r.base === 'any' && r.dims === 0 ? call : `${call} as ${this.tsType(r, false)}`;
     if (r.dims === 0) {
@@ -215,16 +235,29 @@ export class Generator {
 
   // ----- overloads
 
-  /** Emit one callable or an overload set (TS overload signatures and a dispatching body). */
+  /** Emit one callable or an overload set (TS overload signatures and a dispatching body).
+   * With `asyncForm`, the async form of the callable whose name is `syncName`: `head` heads the
+   * overload signatures, `asyncForm.head` (with `async`) the implementation, each returns a
+   * Promise, and the body calls `.async`. */
   emitCallables(lines: string[], ind: string, head: string, group: Callable[], selfExpr: string | null,
-    kind: 'function' | 'method' | 'ctor', displayName: string): void {
-    const sigRet = (c: Callable): string => (kind === 'ctor' ? '' : `: ${this.retType(c.rets)}`);
+    kind: 'function' | 'method' | 'ctor', displayName: string, asyncForm?: { head: string; syncName: string }): void {
+    const isAsync = asyncForm !== undefined;
+    const implHead = asyncForm?.head ?? head;
+    const retText = (t: string): string => (isAsync ? `Promise<${t}>` : t);
+    // a constructor's displayName is its class (`Calc`, or `Calc.newAsync` for the async form)
+    const ctorType = kind === 'ctor' ? displayName.split('.')[0]! : '';
+    const sigRet = (c: Callable): string => (kind === 'ctor' ? (isAsync ? `: Promise<${ctorType}>` : '') : `: ${retText(this.retType(c.rets))}`);
+    const body = (c: Callable, bodyInd: string): string[] => {
+      if (kind === 'ctor') return isAsync ? this.asyncCtorBody(c, ctorType, bodyInd) : this.ctorBody(c, bodyInd);
+      return isAsync ? this.asyncCallBody(c, selfExpr, bodyInd) : this.callBody(c, selfExpr, bodyInd);
+    };
+    const asyncDoc = `Async form of \`${asyncForm?.syncName ?? ''}(...)\`: the call runs on a pool thread.`;
     if (group.length === 1) {
       const c = group[0]!;
-      this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
-      lines.push(...wrapSignature(ind, head, this.paramList(c), `${sigRet(c)} {`));
-      if (kind === 'ctor') lines.push(...this.ctorBody(c, ind + '  '));
-      else lines.push(...this.callBody(c, selfExpr, ind + '  '));
+      if (isAsync) this.doc(lines, ind, asyncDoc);
+      else this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
+      lines.push(...wrapSignature(ind, implHead, this.paramList(c), `${sigRet(c)} {`));
+      lines.push(...body(c, ind + '  '));
       lines.push(`${ind}}`);
       return;
     }
@@ -232,16 +265,18 @@ export class Generator {
     const ordered = [...group].sort((a, b) => compareSpecificity(a, b));
     const seen = new Set<string>();
     let lastDoc = '';
+    if (isAsync) this.doc(lines, ind, asyncDoc);
     for (const c of ordered) {
       const sig = `${head}(${this.paramList(c, true)})${sigRet(c)};`;
       if (seen.has(sig)) continue;
       seen.add(sig);
-      if (c.fn.comment !== lastDoc) this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
+      if (!isAsync && c.fn.comment !== lastDoc) this.doc(lines, ind, c.fn.comment, this.paramDocs(c));
       lastDoc = c.fn.comment;
       lines.push(...wrapSignature(ind, head, this.paramList(c, true), `${sigRet(c)};`));
     }
-    const retUnion = kind === 'ctor' ? '' : `: ${[...new Set(ordered.map((c) => this.retType(c.rets)))].join(' | ')}`;
-    lines.push(`${ind}${head}(...args: unknown[])${retUnion} {`);
+    const retUnion = kind === 'ctor' ? (isAsync ? `: Promise<${ctorType}>` : '') :
+      `: ${retText([...new Set(ordered.map((c) => this.retType(c.rets)))].join(' | '))}`;
+    lines.push(`${ind}${implHead}(...args: unknown[])${retUnion} {`);
     for (const c of ordered) {
       // Plain parameters come first; defaults, arrays of extra arguments and named ones follow.
       const n = c.params.length;
@@ -252,16 +287,16 @@ export class Generator {
       const checks = [length, ...c.params.map((p, i) => this.overloadCheck(p, `args[${i}]`)).filter((x) => x !== 'true')];
       lines.push(`${ind}  if (${checks.join(' && ')}) {`);
       const casted: Callable = { ...c, params: c.params.map((p, i) => ({ ...p, id: this.overloadArg(p, i) })) };
-      if (kind === 'ctor') lines.push(...this.ctorBody(casted, ind + '    '), `${ind}    return;`);
-      else lines.push(...this.callBody(casted, selfExpr, ind + '    '));
-      if (kind !== 'ctor' && c.rets.length === 0) lines.push(`${ind}    return;`);
+      lines.push(...body(casted, ind + '    '));
+      if (!isAsync && kind === 'ctor') lines.push(`${ind}    return;`);
+      if (!isAsync && kind !== 'ctor' && c.rets.length === 0) lines.push(`${ind}    return;`);
       lines.push(`${ind}  }`);
     }
     this.usesTypeError = true;
     const shownType = (p: ArgInfo): string => (p.role === 'named' ? 'named arguments' : p.role === 'rest' ? '...' : this.tsType(p, true));
     const forms = [...new Set(ordered.map((c) => `(${c.params.map(shownType).join(', ')})`))];
     const expected = forms.length <= 8 ? forms.join(' or ') : `one of ${forms.length} forms, such as ${forms.slice(0, 4).join(' or ')}`;
-    const shown = kind === 'ctor' ? `new ${displayName}` : displayName;
+    const shown = kind === 'ctor' && !isAsync ? `new ${displayName}` : displayName;
     lines.push(`${ind}  throw new TypeError(\`${escapeTemplate(shown)}: no overload takes (\${describeArgs(args)}); ` +
       `expected ${escapeTemplate(expected)}\`);`);
     lines.push(`${ind}}`);
@@ -276,6 +311,15 @@ export class Generator {
     }
     if (c.rets.length === 1) return [`${ind}this.handle = ${call} as MetaFFIHandle;`];
     return [`${ind}this.handle = (${call} as unknown[])[0] as MetaFFIHandle;`];
+  }
+
+  /** The async form of ctorBody: the promise of the new object, wrapped in its class. */
+  asyncCtorBody(c: Callable, cls: string, ind: string): string[] {
+    this.ctorBody(c, ind); // the same checks
+    const args = c.params.map((p) => this.argExpr(p, p.id));
+    const call = `entities.${c.entity.key}.async(${args.join(', ')})`;
+    const handle = c.rets.length === 1 ? 'r as MetaFFIHandle' : '(r as unknown[])[0] as MetaFFIHandle';
+    return [`${ind}return ${call}.then((r) => ${cls}.fromHandle(${handle}));`];
   }
 
   /** The runtime test of an overload's parameter, by how it is passed. */
@@ -355,16 +399,27 @@ export class Generator {
 
     // globals
     const globalLines: string[] = [];
-    for (const m of this.idl.modules) for (const g of m.globals) this.emitGlobal(globalLines, g);
+    const later = new Later();
+    for (const m of this.idl.modules) for (const g of m.globals) this.emitGlobal(globalLines, g, later);
 
     // classes
     const classLines: string[] = [];
     for (const info of this.classes) this.emitClass(classLines, info);
 
     for (const [id, group] of functionGroups) {
+      const name = functionNames.get(id)!;
       body.push('');
-      this.emitCallables(body, '', `export function ${functionNames.get(id)!}`, group, null, 'function', functionNames.get(id)!);
+      this.emitCallables(body, '', `export function ${name}`, group, null, 'function', name);
+      later.add(body, () => {
+        const lines = [''];
+        const asyncId = this.topScope.take(asyncName(name));
+        this.emitCallables(lines, '', `export function ${asyncId}`, group, null, 'function', asyncId,
+          { head: `export async function ${asyncId}`, syncName: name });
+        return lines;
+      });
     }
+    // the async forms, named once every sync name is taken
+    later.fill();
 
     // the entity table and bindModuleToCode (written first: they decide the imports)
     const bind: string[] = [];
@@ -438,7 +493,7 @@ export class Generator {
     return lines.join('\n') + '\n';
   }
 
-  emitGlobal(lines: string[], g: IdlField): void {
+  emitGlobal(lines: string[], g: IdlField, later: Later): void {
     const id = toIdentifier(g.name, 'global', true);
     const a = this.argInfo(g, null, 'global');
     if (g.getter) {
@@ -450,6 +505,11 @@ export class Generator {
       lines.push(`export function ${name}(): ${this.retType(c.rets)} {`);
       lines.push(...this.callBody(c, null, '  '));
       lines.push('}');
+      later.add(lines, () => {
+        const asyncId = this.topScope.take(asyncName(name));
+        return ['', ...this.asyncAccessor('', `export async function ${asyncId}()`, `Async form of \`${name}()\``, c.rets,
+          this.asyncCallBody(c, null, '  '))];
+      });
     }
     if (g.setter) {
       const name = this.topScope.take(`set${upperFirst(id)}`);
@@ -460,7 +520,21 @@ export class Generator {
       lines.push(`export function ${name}(value: ${this.tsType(p, true)}): void {`);
       lines.push(`  entities.${c.entity.key}(${this.argExpr(p, 'value')});`);
       lines.push('}');
+      later.add(lines, () => {
+        const asyncId = this.topScope.take(asyncName(name));
+        return ['', ...this.asyncAccessor('', `export async function ${asyncId}(value: ${this.tsType(p, true)})`,
+          `Async form of \`${name}(value)\``, [],
+          [`  return entities.${c.entity.key}.async(${this.argExpr(p, 'value')});`])];
+      });
     }
+  }
+
+  /** An async getter or setter: what it is (for its doc), its head, Promise type and body. */
+  asyncAccessor(ind: string, head: string, what: string, rets: ArgInfo[], body: string[]): string[] {
+    const lines: string[] = [];
+    this.doc(lines, ind, `${what}: the call runs on a pool thread.`);
+    lines.push(`${ind}${head}: Promise<${this.retType(rets)}> {`, ...body, `${ind}}`);
+    return lines;
   }
 
   emitClass(lines: string[], info: ClassInfo): void {
@@ -468,6 +542,8 @@ export class Generator {
     const cls = info.id;
     const members = new Scope(CLASS_MEMBERS_TAKEN);
     const statics = new Scope(STATIC_TAKEN);
+    // async forms are named once every sync member is, so the sync names stay what they were
+    const later = new Later();
     lines.push('');
     this.doc(lines, '', c.comment);
     lines.push(`export class ${cls} {`);
@@ -479,6 +555,13 @@ export class Generator {
     lines.push('');
     if (ctors.length > 0) {
       this.emitCallables(lines, '  ', 'constructor', ctors, null, 'ctor', cls);
+      later.add(lines, () => {
+        const name = statics.take(ASYNC_CONSTRUCTOR);
+        const out = [''];
+        this.emitCallables(out, '  ', `static ${name}`, ctors, null, 'ctor', `${cls}.${name}`,
+          { head: `static async ${name}`, syncName: `new ${cls}` });
+        return out;
+      });
     } else {
       lines.push(`  /** ${cls} objects come from the module's functions; use ${cls}.fromHandle to wrap one. */`);
       lines.push('  private constructor(handle: MetaFFIHandle) {');
@@ -513,6 +596,7 @@ export class Generator {
       const scope = isStatic ? statics : members;
       const id = scope.take(toIdentifier(f.name, 'field', true));
       if (isStatic) members.take(id); else statics.take(id);
+      const asyncAccessors: (() => string[])[] = [];
       const st = isStatic ? 'static ' : '';
       const type = this.tsType(a, false);
       if (f.getter) {
@@ -523,6 +607,11 @@ export class Generator {
         lines.push(`  ${st}get ${id}(): ${this.retType(k.rets)} {`);
         lines.push(...this.callBody(k, isStatic ? null : 'this.handle', '    '));
         lines.push('  }');
+        asyncAccessors.push(() => {
+          const name = scope.take(asyncName(`get${upperFirst(id)}`));
+          return ['', ...this.asyncAccessor('  ', `${st}async ${name}()`, `Async read of \`${isStatic ? cls : 'this'}.${id}\``, k.rets,
+            this.asyncCallBody(k, isStatic ? null : 'this.handle', '    '))];
+        });
       }
       if (f.setter) {
         const k = this.callable(f.setter, `${cls}_${id}_set`, !isStatic);
@@ -532,7 +621,15 @@ export class Generator {
         lines.push(`  ${st}set ${id}(value: ${f.getter ? type : this.tsType(p, true)}) {`);
         lines.push(`    entities.${k.entity.key}(${isStatic ? '' : 'this.handle, '}${this.argExpr(p, 'value')});`);
         lines.push('  }');
+        asyncAccessors.push(() => {
+          const name = scope.take(asyncName(`set${upperFirst(id)}`));
+          return ['', ...this.asyncAccessor('  ', `${st}async ${name}(value: ${this.tsType(p, true)})`,
+            `Async write of \`${isStatic ? cls : 'this'}.${id}\``,
+            [], [`    return entities.${k.entity.key}.async(${isStatic ? '' : 'this.handle, '}${this.argExpr(p, 'value')});`])];
+        });
       }
+      // getXAsync() and setXAsync(v) after the get/set pair
+      later.add(lines, () => asyncAccessors.flatMap((make) => make()));
     }
 
     // methods, grouped by name and static-ness for overloads
@@ -553,7 +650,15 @@ export class Generator {
       lines.push('');
       this.emitCallables(lines, '  ', `${instance ? '' : 'static '}${name}`, group, instance ? 'this.handle' : null, 'method',
         `${cls}.${name}`);
+      later.add(lines, () => {
+        const asyncId = instance ? members.take(asyncName(name)) : statics.take(asyncName(name));
+        const out = [''];
+        this.emitCallables(out, '  ', `${instance ? '' : 'static '}${asyncId}`, group, instance ? 'this.handle' : null, 'method',
+          `${cls}.${asyncId}`, { head: `${instance ? '' : 'static '}async ${asyncId}`, syncName: `${instance ? 'this' : cls}.${name}` });
+        return out;
+      });
     }
+    later.fill();
 
     lines.push('');
     lines.push(`  /** Release the ${this.runtime} object now instead of when this wrapper is garbage-collected. */`);

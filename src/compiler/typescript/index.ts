@@ -10,6 +10,9 @@
  *   for fields, Python properties and attributes; `Class.fromHandle(h)` wraps an existing
  *   object; `release()` / `using` drop the foreign object.
  * - `getX()` / `setX(v)` for module globals; JSDoc from the foreign comments.
+ * - beside each of those an async form calling `entities.<key>.async(...)`: `fooAsync(...)`,
+ *   `Class.newAsync(...)`, `getXAsync()` / `setXAsync(v)`, named after every sync name is
+ *   taken (naming.ts `asyncName`), so the sync members are the same with or without them.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

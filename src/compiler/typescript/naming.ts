@@ -34,3 +34,18 @@ export const STATIC_TAKEN = ['name', 'length', 'caller', 'arguments', 'prototype
 export function toIdentifier(name: string, what: string, reservedWordsOk = false): string {
   return identifierFor(name, what, 'TypeScript', /[\p{L}\p{N}_$]/u, reservedWordsOk ? null : RESERVED);
 }
+
+/**
+ * The name wanted for the async form of the generated function or member `name` (as the
+ * sync form is named, renaming included: `release_` -> `release_Async`; a property `x` ->
+ * `getXAsync` / `setXAsync`): `<name>Async`. It is taken from the same scope as the sync
+ * names, after all of them, so the sync names never change; a clash (a foreign `fooAsync`
+ * beside `foo`) makes it `fooAsync_2`, like any other clash.
+ */
+export function asyncName(name: string): string {
+  return `${name}Async`;
+}
+
+/** The async form of the constructors: a static `newAsync(...)`. */
+export const ASYNC_CONSTRUCTOR = 'newAsync';
+

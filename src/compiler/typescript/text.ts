@@ -73,3 +73,24 @@ export function splitParams(params: string): string[] {
 export function escapeTemplate(s: string): string {
   return s.replace(/[`\\$]/g, (m) => '\\' + m);
 }
+
+/**
+ * Lines with holes: the text of async forms is made only once every sync name of their scope
+ * is taken (`fill`), then spliced in where it was asked for, after its sync form.
+ */
+export class Later {
+  readonly #holes: { lines: string[]; at: number; make: () => string[] }[] = [];
+  /** Leave a hole at the end of `lines`, filled by `make()` later. */
+  add(lines: string[], make: () => string[]): void {
+    this.#holes.push({ lines, at: lines.length, make });
+  }
+  /** Make every hole's text in the order they were added (so names are taken in that order), then splice. */
+  fill(): void {
+    const made = this.#holes.map((h) => h.make());
+    for (let i = this.#holes.length - 1; i >= 0; i--) {
+      const h = this.#holes[i]!;
+      h.lines.splice(h.at, 0, ...made[i]!);
+    }
+    this.#holes.length = 0;
+  }
+}
