@@ -89,6 +89,9 @@ void py_at_exit(void);
 void *py_load_module(const char *path, metaffi_error *err);
 void py_free_module(void *module);
 
+extern __thread int tls_tstate_kept __attribute__((tls_model("initial-exec")));
+PyGILState_STATE gil_ensure_first(void);
+
 static inline gil_t gil_enter(void)
 {
 	gil_t g;
@@ -96,7 +99,7 @@ static inline gil_t gil_enter(void)
 		PyEval_RestoreThread(g_js_tstate);
 		g.js = 1;
 	} else {
-		g.state = PyGILState_Ensure();
+		g.state = tls_tstate_kept ? PyGILState_Ensure() : gil_ensure_first();
 		g.js = 0;
 	}
 	return g;

@@ -6,6 +6,52 @@ PyThreadState *g_js_tstate; /* the JS thread's thread state */
 /* Set on the JS thread only (where g_js_tstate belongs): a thread-local flag instead of
  * pthread_self/pthread_equal on every call; initial-exec, so reading it is one load. */
 __thread int tls_is_js_thread __attribute__((tls_model("initial-exec")));
+
+/* Other threads (async pool threads, Java threads, goroutines' threads) keep the Python thread
+ * state that PyGILState_Ensure makes for them, instead of having it made and destroyed on every
+ * call: one more Ensure, released when the thread ends. */
+__thread int tls_tstate_kept __attribute__((tls_model("initial-exec")));
+static pthread_key_t g_kept_key;
+static pthread_once_t g_kept_once = PTHREAD_ONCE_INIT;
+
+/* At the thread's end (the value is its kept thread state): delete it. Through the pointer kept
+ * here, not PyGILState_*: Python's own record of the thread's state may be gone by now. */
+static void release_kept_state(void *kept)
+{
+	PyThreadState *ts = kept;
+#if PY_VERSION_HEX >= 0x030D0000
+	int finalizing = Py_IsFinalizing();
+#else
+	int finalizing = _Py_IsFinalizing();
+#endif
+	if (!Py_IsInitialized() || finalizing) return; /* the interpreter is going: leave it */
+	PyEval_RestoreThread(ts);
+	PyThreadState_Clear(ts);
+#if PY_VERSION_HEX >= 0x03090000
+	PyThreadState_DeleteCurrent(); /* and the GIL is released */
+#else
+	PyEval_ReleaseThread(ts);
+	PyThreadState_Delete(ts);
+#endif
+}
+
+static void kept_key_init(void) { pthread_key_create(&g_kept_key, release_kept_state); }
+
+/* The first PyGILState_Ensure of a thread. A thread that had no Python thread state keeps the
+ * one made now; threads Python made itself (its main thread, threading.Thread) keep theirs as
+ * Python manages them. */
+PyGILState_STATE gil_ensure_first(void)
+{
+	int fresh = PyGILState_GetThisThreadState() == NULL;
+	PyGILState_STATE s = PyGILState_Ensure();
+	if (fresh) {
+		pthread_once(&g_kept_once, kept_key_init);
+		(void)PyGILState_Ensure(); /* the GIL is held: only the count goes up, the state stays */
+		pthread_setspecific(g_kept_key, PyThreadState_Get());
+	}
+	tls_tstate_kept = 1;
+	return s;
+}
 int g_active;
 PyObject *g_helper;         /* the helper module */
 PyObject *g_load_module, *g_resolve, *g_format_exception;
