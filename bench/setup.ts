@@ -101,7 +101,7 @@ export async function setUp(o: SetupOptions): Promise<SetupInfo> {
   });
 
   if (o.runtimes.has('python3')) {
-    const { findPython } = (await import(pathToFileURL(join(repoRoot, 'dist', 'runtimes', 'python3.js')).href)) as {
+    const { findPython } = (await import(pathToFileURL(join(repoRoot, 'dist', 'runtimes', 'python3', 'discovery.js')).href)) as {
       findPython(): PythonInfo;
     };
     let py: PythonInfo | undefined;
