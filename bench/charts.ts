@@ -1,6 +1,8 @@
 /**
  * The benchmark's results as SVG charts, one per runtime: per scenario one bar per
- * implementation, time per call (median) on a log scale. Written as plain SVG text so the
+ * implementation (the limit, metaffi's sync and async calls, each peer's), time per call
+ * (median) on a log scale. A scenario of the async table (64 in flight, the sleeps) lists the
+ * implementations that have a result or a reason for it there, and async ones that could not run. Written as plain SVG text so the
  * output is self-contained and identical for the same report.
  *
  *   node .build/bench/charts.js <report.json> [outdir]      (default outdir: bench/build/charts)
@@ -13,8 +15,10 @@ import { formatNs, type Report } from './report.js';
 
 export const defaultChartsDir = join(benchBuild, 'charts');
 
-/** Implementations appear in this order when present; any other name follows, alphabetically. */
-const PREFERRED = ['limit', 'metaffi', 'metaffi async', 'node-calls-python', 'pythonia', 'java', 'java-bridge', 'koffi'];
+/** Implementations appear in this order when present (each async variant after its synchronous
+ * one); any other name follows, alphabetically. */
+const PREFERRED = ['limit', 'metaffi', 'metaffi-async', 'node-calls-python', 'node-calls-python-async', 'pythonia', 'java',
+  'java-async', 'java-bridge', 'koffi'];
 const PALETTE = ['#7f7f7f', '#1f77b4', '#17becf', '#ff7f0e', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#bcbd22'];
 
 const WIDTH = 860;
@@ -63,6 +67,8 @@ function cellOf(r: ImplResult, id: string): Shown {
   if ('error' in c) return { kind: 'na', text: 'error', why: c.error };
   return { kind: 'na', text: 'n/a', why: c.unavailable };
 }
+
+const asyncOnly = new Set(SCENARIOS.filter((s) => s.asyncOnly).map((s) => s.id));
 
 function scenarioIds(results: ImplResult[]): { id: string; label: string }[] {
   const ids = new Set<string>();
@@ -123,6 +129,7 @@ export function runtimeChart(rep: Report, runtime: RuntimeName, palette = colour
     body.push(`<text x="${LEFT}" y="${y}" font-size="12" font-weight="bold" fill="#222">${esc(s.label)}</text>`);
     y += 4;
     for (const r of impls) {
+      if (asyncOnly.has(s.id) && r.cells[s.id] === undefined && !(r.unavailable && r.kind.endsWith('-async'))) continue;
       const c = cellOf(r, s.id);
       const colour = palette.get(r.name)!;
       if (c.kind === 'bar') {

@@ -81,7 +81,8 @@ function nodeDir(): string {
 
 export async function setUp(o: SetupOptions): Promise<SetupInfo> {
   const info: SetupInfo = { quick: o.quick, harness: o.harness, limits: {}, missing: {}, peersDir: benchDir };
-  const want = (impl: string) => o.impls === null || o.impls.has(impl);
+  // An implementation's async variant ('metaffi-async', 'java-async') needs what it needs.
+  const want = (impl: string) => o.impls === null || o.impls.has(impl) || o.impls.has(`${impl}-async`);
   const step = (key: string, what: string, f: () => void) => {
     try {
       f();
