@@ -243,8 +243,10 @@ export function toMarkdown(rep: Report): string {
     lines.push(`|${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
     for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
     lines.push('');
-    for (const n of t.notes) lines.push(`- ${n}`);
-    lines.push('');
+    if (t.notes.length) {
+      for (const n of t.notes) lines.push(`- ${n}`);
+      lines.push('');
+    }
   }
   return lines.join('\n');
 }
