@@ -313,7 +313,7 @@ def main(path: str) -> list[object]:
   it("from MetaFFI's own Go guest IDL (JSON): several results, packed bytes, 3-D arrays, callbacks", () => {
     const { stub } = generate('json', fixture('stubs', 'metaffi-go-guest.idl.json'), guestProgram);
     assert.doesNotMatch(stub, /module=|package=/);
-    assert.match(stub, /\ndef GetSomeClasses\(\) -> list\[SomeClass\]:\n(?: {4}\"\"\".*\n)? {4}return \[SomeClass\.from_handle\(h\) for h in _e_GetSomeClasses\(\)\]/);
+    assert.match(stub, /\ndef GetSomeClasses\(\) -> list\[SomeClass\]:\n(?: {4}""".*\n)? {4}return \[SomeClass\.from_handle\(h\) for h in _e_GetSomeClasses\(\)\]/);
     assert.match(stub, /\ndef Make3DArray\(\) -> list\[list\[list\[int\]\]\]:/);
     assert.match(stub, /metaffi_type_info\(MetaFFITypes\.metaffi_int64_array_type, None, 3\)/);
     assert.match(stub, /\ndef CallCallbackAdd\(add: Callable\[\.\.\., Any\]\) -> int:/);
