@@ -1,8 +1,9 @@
 /**
  * The benchmark's results as SVG charts, one per runtime: per scenario one bar per
  * implementation (the limit, metaffi's sync and async calls, each peer's), time per call
- * (median) on a log scale. A scenario of the async table (64 in flight, the sleeps) lists the
- * implementations that have a result or a reason for it there, and async ones that could not run. Written as plain SVG text so the
+ * (median) on a log scale. The async implementations appear only in the scenarios they run
+ * (those of the async table), and the scenarios only async calls have (64 in flight, the
+ * sleeps) list only the implementations with a result there. Written as plain SVG text so the
  * output is self-contained and identical for the same report.
  *
  *   node .build/bench/charts.js <report.json> [outdir]      (default outdir: bench/build/charts)
@@ -10,7 +11,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchBuild, RUNTIMES, SCENARIOS, type CellResult, type ImplResult, type RuntimeName } from './common.js';
+import { ASYNC_SCENARIOS, benchBuild, RUNTIMES, SCENARIOS, type CellResult, type ImplResult, type RuntimeName } from './common.js';
 import { formatNs, type Report } from './report.js';
 
 export const defaultChartsDir = join(benchBuild, 'charts');
@@ -69,6 +70,17 @@ function cellOf(r: ImplResult, id: string): Shown {
 }
 
 const asyncOnly = new Set(SCENARIOS.filter((s) => s.asyncOnly).map((s) => s.id));
+const asyncRows = new Set(ASYNC_SCENARIOS.map((s) => s.id));
+
+/** Whether a scenario's group lists an implementation: always when it has a result or a reason
+ * there; otherwise a synchronous one in the synchronous scenarios, an async one nowhere, and an
+ * implementation that could not run at all in the scenarios of its kind. */
+function shown(r: ImplResult, id: string): boolean {
+  if (r.cells[id] !== undefined) return true;
+  const isAsync = r.kind === 'metaffi-async' || r.kind === 'peer-async';
+  if (r.unavailable) return isAsync ? asyncRows.has(id) : !asyncOnly.has(id);
+  return !isAsync && !asyncOnly.has(id);
+}
 
 function scenarioIds(results: ImplResult[]): { id: string; label: string }[] {
   const ids = new Set<string>();
@@ -129,7 +141,7 @@ export function runtimeChart(rep: Report, runtime: RuntimeName, palette = colour
     body.push(`<text x="${LEFT}" y="${y}" font-size="12" font-weight="bold" fill="#222">${esc(s.label)}</text>`);
     y += 4;
     for (const r of impls) {
-      if (asyncOnly.has(s.id) && r.cells[s.id] === undefined && !(r.unavailable && r.kind.endsWith('-async'))) continue;
+      if (!shown(r, s.id)) continue;
       const c = cellOf(r, s.id);
       const colour = palette.get(r.name)!;
       if (c.kind === 'bar') {
