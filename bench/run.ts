@@ -3,7 +3,9 @@
  * addons, fixtures and peers, runs each implementation of each runtime in its own child
  * process and has them take turns, round by round (one runs at a time, so they do not
  * compete for the 2 cores, and a slow moment of the machine hits them alike), prints the
- * table and writes it as JSON and Markdown.
+ * table and writes it as JSON and Markdown. The async calls (metaffi's `f.async()` and the
+ * peers' async forms) are implementations of their own, measured the same way; the event
+ * loop's delay during a long Python call is measured after them (bench/latency.ts).
  *
  *   npm run bench                                   everything available
  *   npm run bench -- --runtime python3 --quick      a subset, short rounds
