@@ -1,6 +1,9 @@
 /**
  * The benchmark's results as SVG charts, one per runtime: per scenario one bar per
- * implementation, time per call (median) on a log scale. Written as plain SVG text so the
+ * implementation (the limit, metaffi's sync and async calls, each peer's), time per call
+ * (median) on a log scale. The async implementations appear only in the scenarios they run
+ * (those of the async table), and the scenarios only async calls have (64 in flight, the
+ * sleeps) list only the implementations with a result there. Written as plain SVG text so the
  * output is self-contained and identical for the same report.
  *
  *   node .build/bench/charts.js <report.json> [outdir]      (default outdir: bench/build/charts)
@@ -8,13 +11,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchBuild, RUNTIMES, SCENARIOS, type CellResult, type ImplResult, type RuntimeName } from './common.js';
+import { ASYNC_SCENARIOS, benchBuild, RUNTIMES, SCENARIOS, type CellResult, type ImplResult, type RuntimeName } from './common.js';
 import { formatNs, type Report } from './report.js';
 
 export const defaultChartsDir = join(benchBuild, 'charts');
 
-/** Implementations appear in this order when present; any other name follows, alphabetically. */
-const PREFERRED = ['limit', 'metaffi', 'metaffi async', 'node-calls-python', 'pythonia', 'java', 'java-bridge', 'koffi'];
+/** Implementations appear in this order when present (each async variant after its synchronous
+ * one); any other name follows, alphabetically. */
+const PREFERRED = ['limit', 'metaffi', 'metaffi-async', 'node-calls-python', 'node-calls-python-async', 'pythonia', 'java',
+  'java-async', 'java-bridge', 'koffi'];
 const PALETTE = ['#7f7f7f', '#1f77b4', '#17becf', '#ff7f0e', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#bcbd22'];
 
 const WIDTH = 860;
@@ -62,6 +67,19 @@ function cellOf(r: ImplResult, id: string): Shown {
   if ('median' in c) return { kind: 'bar', ns: c.median };
   if ('error' in c) return { kind: 'na', text: 'error', why: c.error };
   return { kind: 'na', text: 'n/a', why: c.unavailable };
+}
+
+const asyncOnly = new Set(SCENARIOS.filter((s) => s.asyncOnly).map((s) => s.id));
+const asyncRows = new Set(ASYNC_SCENARIOS.map((s) => s.id));
+
+/** Whether a scenario's group lists an implementation: always when it has a result or a reason
+ * there; otherwise a synchronous one in the synchronous scenarios, an async one nowhere, and an
+ * implementation that could not run at all in the scenarios of its kind. */
+function shown(r: ImplResult, id: string): boolean {
+  if (r.cells[id] !== undefined) return true;
+  const isAsync = r.kind === 'metaffi-async' || r.kind === 'peer-async';
+  if (r.unavailable) return isAsync ? asyncRows.has(id) : !asyncOnly.has(id);
+  return !isAsync && !asyncOnly.has(id);
 }
 
 function scenarioIds(results: ImplResult[]): { id: string; label: string }[] {
@@ -123,6 +141,7 @@ export function runtimeChart(rep: Report, runtime: RuntimeName, palette = colour
     body.push(`<text x="${LEFT}" y="${y}" font-size="12" font-weight="bold" fill="#222">${esc(s.label)}</text>`);
     y += 4;
     for (const r of impls) {
+      if (!shown(r, s.id)) continue;
       const c = cellOf(r, s.id);
       const colour = palette.get(r.name)!;
       if (c.kind === 'bar') {

@@ -22,7 +22,18 @@ export interface ScenarioDef {
   label: string;
   /** The budget against the limit (DESIGN §7), where one is set. */
   budget?: number;
+  /** Only in the async table: measured for the async implementations (and, for a
+   * comparison, by metaffi's synchronous calls where `sync` names this scenario). */
+  asyncOnly?: true;
+  /** The synchronous scenario an async row is compared with (for "async / sync"). */
+  sync?: string;
 }
+
+/** How many async calls the "in flight" scenarios start before awaiting them all. */
+export const IN_FLIGHT = 64;
+/** The throughput scenario: this many concurrent calls of a sleep of SLEEP_MS. */
+export const PARALLEL = 4;
+export const SLEEP_MS = 10;
 
 function arrayScenarios(): ScenarioDef[] {
   const out: ScenarioDef[] = [];
@@ -50,6 +61,16 @@ export const SCENARIOS: ScenarioDef[] = [
   { id: 'callback', label: 'callback (foreign calls JS)' },
   { id: 'any', label: 'any echo (an integer)' },
   { id: 'error', label: 'error propagation' },
+  { id: `void-${IN_FLIGHT}`, label: `void call, ${IN_FLIGHT} in flight`, asyncOnly: true, sync: 'void' },
+  { id: `int64-${IN_FLIGHT}`, label: `int64 echo, ${IN_FLIGHT} in flight`, asyncOnly: true, sync: 'int64' },
+  { id: `sleep-${PARALLEL}`, label: `${SLEEP_MS} ms sleep, ${PARALLEL} at a time`, asyncOnly: true, sync: `sleep-${PARALLEL}` },
+];
+
+/** The scenarios of the async table, in its order: one call awaited at a time, then the rest. */
+export const ASYNC_SCENARIOS: ScenarioDef[] = [
+  { ...SCENARIOS.find((s) => s.id === 'void')!, sync: 'void' },
+  { ...SCENARIOS.find((s) => s.id === 'int64')!, sync: 'int64' },
+  ...SCENARIOS.filter((s) => s.asyncOnly),
 ];
 
 /** The 40-character string of the string scenario. */
@@ -63,11 +84,15 @@ export function sumOf(n: number): number {
   return (0.5 * (n - 1) * n) / 2;
 }
 
-/** One measured operation. `op` (or `aop` for async peers) performs one call. `check`
- * looks at the result of one call and returns what is wrong with it, or null. */
+/** One measured operation. `op` (or `aop` for async calls) performs one call, or `calls`
+ * calls (then the time per call is the operation's over `calls`). `check` looks at the
+ * result of one operation and returns what is wrong with it, or null. */
 export interface Cell {
   op?: () => unknown;
   aop?: () => Promise<unknown>;
+  calls?: number;
+  /** Rounds of at least this many ms for this cell (slow operations: enough of them per round). */
+  minRoundMs?: number;
   check: (result: unknown) => string | null;
 }
 
@@ -82,7 +107,9 @@ export interface Prepared {
   close?: () => void | Promise<void>;
 }
 
-export type ImplKind = 'limit' | 'metaffi' | 'peer';
+/** 'metaffi-async' and 'peer-async': the async calls of metaffi (`f.async()`) and of a peer,
+ * shown in the async table and beside the synchronous ones in the charts. */
+export type ImplKind = 'limit' | 'metaffi' | 'peer' | 'metaffi-async' | 'peer-async';
 
 /** One implementation of the scenarios (our API, a limit addon, a peer). */
 export interface Impl {
@@ -129,3 +156,22 @@ export interface ImplResult {
   unavailable?: string;
   cells: Record<string, CellResult>;
 }
+
+/** Target for the event-loop measurement (bench/latency.ts): the async call's p99 (DESIGN §10: a long foreign call never blocks the loop). */
+export const TARGET_P99_MS = 5;
+
+/** How late the loop's timers ran, in ms beyond their interval. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  /** How many times the timer ran (the histogram's sample count). */
+  samples: number;
+  /** How long the call took, in ms. */
+  wallMs: number;
+}
+
+/** `idle`: the same span with no call at all (what this machine's loop shows anyway). */
+export type LatencyResult =
+  | { callMs: number; resolutionMs: number; idle: LoopDelay; async: LoopDelay; sync: LoopDelay }
+  | { error: string };

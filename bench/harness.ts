@@ -43,7 +43,8 @@ export interface ReadyCell {
   callsPerRound: number;
 }
 
-/** Check one call's result, warm the cell up and size its rounds. */
+/** Check one call's result, warm the cell up and size its rounds (a round is a whole number
+ * of operations; a cell whose operation makes several calls reports the time per call). */
 export async function ready(cell: Cell, opts: HarnessOptions): Promise<ReadyCell> {
   let timeBatch: (n: number) => Promise<number>;
   if (cell.op) {
@@ -74,7 +75,7 @@ export async function ready(cell: Cell, opts: HarnessOptions): Promise<ReadyCell
   // comes from the fastest batch seen, so a slow batch early in the warm-up (JIT
   // compilation, a GC) does not make the rounds short.
   const warmupNs = opts.warmupMs * 1e6;
-  const roundNs = opts.roundMs * 1e6;
+  const roundNs = Math.max(opts.roundMs, cell.minRoundMs ?? 0) * 1e6;
   let n = 1;
   let spent = 0;
   let fastest = Infinity;
@@ -84,12 +85,13 @@ export async function ready(cell: Cell, opts: HarnessOptions): Promise<ReadyCell
     if (t >= roundNs / 100 || n === 1) fastest = Math.min(fastest, t / n);
     if (t < roundNs / 10) n *= 2;
   }
-  const calls = Math.max(1, Math.round(roundNs / Math.max(fastest, 0.1)));
+  const ops = Math.max(1, Math.round(roundNs / Math.max(fastest, 0.1)));
+  const perOp = cell.calls ?? 1;
   return {
-    callsPerRound: calls,
+    callsPerRound: ops * perOp,
     round: async () => {
       gc();
-      return (await timeBatch(calls)) / calls;
+      return (await timeBatch(ops)) / (ops * perOp);
     },
   };
 }

@@ -3,7 +3,9 @@
  * addons, fixtures and peers, runs each implementation of each runtime in its own child
  * process and has them take turns, round by round (one runs at a time, so they do not
  * compete for the 2 cores, and a slow moment of the machine hits them alike), prints the
- * table and writes it as JSON and Markdown.
+ * table and writes it as JSON and Markdown. The async calls (metaffi's `f.async()` and the
+ * peers' async forms) are implementations of their own, measured the same way; the event
+ * loop's delay during a long Python call is measured after them (bench/latency.ts).
  *
  *   npm run bench                                   everything available
  *   npm run bench -- --runtime python3 --quick      a subset, short rounds
@@ -14,7 +16,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUNTIMES, SCENARIOS, benchBuild, type Impl, type ImplResult, type RuntimeName } from './common.js';
+import { RUNTIMES, SCENARIOS, benchBuild, type Impl, type ImplResult, type LatencyResult, type RuntimeName } from './common.js';
 import type { FromChild, ToChild } from './child.js';
 import { FULL, QUICK, summarize } from './harness.js';
 import { IMPLS } from './impls/index.js';
@@ -22,16 +24,22 @@ import { formatNs, toMarkdown, toText, type Report } from './report.js';
 import { pythonHostTable, runPythonHost, type PythonHostResults } from './python_host.js';
 import { runMemory } from './memory.js';
 import { setUp } from './setup.js';
+import { runLatency } from './latency.js';
+
+/** The --scenario name of the event-loop measurement (not a per-call scenario). */
+const LATENCY = 'latency';
 import { defaultChartsDir, writeCharts } from './charts.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
   --runtime LIST    runtimes to run: python3,openjdk,go (default: all)
   --impl LIST       implementations: limit,metaffi and peers node-calls-python,pythonia,
-                    java,java-bridge,koffi (default: all)
+                    java,java-bridge,koffi; the async calls metaffi-async,
+                    node-calls-python-async,java-async (default: all)
   --scenario LIST   scenario ids (void, int64, string, sum-array-100, echo-f64-10000, object,
-                    method, callback, any, error, ...) or prefixes of ids (sum, echo-f64)
-                    (default: all)
+                    method, callback, any, error, void-64, int64-64, sleep-4, ...) or
+                    prefixes of ids (sum, echo-f64); 'latency' is the event-loop measurement
+                    during a 2 s Python call (default: all)
   --quick           short warm-up and rounds (about 0.1 s per cell instead of 1 s)
   --rounds N        timed rounds per cell (default 7; quick 3)
   --round-ms N      length of a round in ms (default 100; quick 25)
@@ -92,7 +100,11 @@ function parseArgs(argv: string[]): Args {
       }
       case '--scenario': {
         const ss = list(argv[++i], f);
-        for (const s of ss) if (!SCENARIOS.some((x) => x.id.startsWith(s))) throw new Error(`unknown scenario '${s}'; known: ${SCENARIOS.map((x) => x.id).join(', ')}`);
+        for (const s of ss) {
+          if (s !== LATENCY && !SCENARIOS.some((x) => x.id.startsWith(s))) {
+            throw new Error(`unknown scenario '${s}'; known: ${SCENARIOS.map((x) => x.id).join(', ')}, ${LATENCY}`);
+          }
+        }
         a.scenarios = ss;
         break;
       }
@@ -227,7 +239,7 @@ async function main(): Promise<void> {
 
   const results: ImplResult[] = [];
   for (const runtime of RUNTIMES) {
-    if (!args.runtimes.has(runtime)) continue;
+    if (!args.runtimes.has(runtime) || scenarioIds?.length === 0) continue;
     const impls = IMPLS.filter((i) => i.runtime === runtime && (!args.impls || args.impls.has(i.name)));
     const workers: Worker[] = [];
     for (const impl of impls) {
@@ -289,6 +301,15 @@ async function main(): Promise<void> {
     for (const w of workers) await w.close();
   }
 
+  // The event loop during a long Python call, with `.async` and synchronously.
+  let latency: LatencyResult | undefined;
+  if (args.runtimes.has('python3') && (!args.impls || args.impls.has('metaffi') || args.impls.has('metaffi-async')) &&
+    (!args.scenarios || args.scenarios.includes(LATENCY))) {
+    log('event loop during a 2 s Python call (.async, then sync)');
+    latency = setup.missing.python ? { error: `python3 is not available: ${setup.missing.python}` } : runLatency();
+    log(`  ${'error' in latency ? `failed: ${latency.error}` : `p99 ${latency.async.p99} ms async, ${latency.sync.p99} ms sync`}`);
+  }
+
   // The Python host, when all three runtimes are measured: metaffi beside JPype and ctypes.
   let pythonHost: PythonHostResults | undefined;
   if (args.runtimes.size === RUNTIMES.length && !args.impls) {
@@ -306,6 +327,7 @@ async function main(): Promise<void> {
     node: process.versions.node,
     mode: `${args.quick ? 'quick: ' : ''}${opts.rounds} rounds of ~${opts.roundMs} ms after a ${opts.warmupMs} ms warm-up`,
     results,
+    ...(latency ? { latency } : {}),
   };
   process.stdout.write(`\n${toText(report)}\n`);
   if (pythonHost) process.stdout.write(`\n${pythonHostTable(pythonHost)}\n`);

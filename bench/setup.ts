@@ -81,7 +81,8 @@ function nodeDir(): string {
 
 export async function setUp(o: SetupOptions): Promise<SetupInfo> {
   const info: SetupInfo = { quick: o.quick, harness: o.harness, limits: {}, missing: {}, peersDir: benchDir };
-  const want = (impl: string) => o.impls === null || o.impls.has(impl);
+  // An implementation's async variant ('metaffi-async', 'java-async') needs what it needs.
+  const want = (impl: string) => o.impls === null || o.impls.has(impl) || o.impls.has(`${impl}-async`);
   const step = (key: string, what: string, f: () => void) => {
     try {
       f();
@@ -101,7 +102,7 @@ export async function setUp(o: SetupOptions): Promise<SetupInfo> {
   });
 
   if (o.runtimes.has('python3')) {
-    const { findPython } = (await import(pathToFileURL(join(repoRoot, 'dist', 'runtimes', 'python3.js')).href)) as {
+    const { findPython } = (await import(pathToFileURL(join(repoRoot, 'dist', 'runtimes', 'python3', 'discovery.js')).href)) as {
       findPython(): PythonInfo;
     };
     let py: PythonInfo | undefined;

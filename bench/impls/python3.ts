@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ARRAY_SIZES, STRING40, fixtures, floats, type CellOrReason, type Impl, type Prepared } from '../common.js';
 import { is, isBenchError, isFloats, isString40, isSum, isUndefinedOrNull, thrown, thrownAsync } from './check.js';
-import { arrayCells, metaffiCells } from './cells.js';
+import { arrayCells, asyncCells, metaffiAsyncCells, metaffiCells, type MetaFFIBenchEntities } from './cells.js';
 import { peerRequire } from './peers.js';
 
 const moduleFolder = join(fixtures, 'python');
@@ -63,35 +63,52 @@ const limit: Impl = {
   },
 };
 
+/** The bench module's entities through metaffi, and the JS callback of the callback scenario. */
+async function metaffiEntities(): Promise<{ e: MetaFFIBenchEntities; cb: (...args: any[]) => any }> {
+  const { MetaFFIRuntime, MetaFFITypes: T, makeMetaFFICallable } = await import('metaffi');
+  const runtime = new MetaFFIRuntime('python3');
+  const mod = runtime.loadModule(modulePath);
+  const noop = mod.loadEntity('callable=noop', null, null);
+  const echoInt64 = mod.loadEntity('callable=echo_int64', [T.metaffi_int64_type], [T.metaffi_int64_type]);
+  const echoString = mod.loadEntity('callable=echo_string', [T.metaffi_string8_type], [T.metaffi_string8_type]);
+  const sumArray = mod.loadEntity('callable=sum_floats', [T.metaffi_float64_array_type], [T.metaffi_float64_type]);
+  const sumPacked = mod.loadEntity('callable=sum_floats', [T.metaffi_float64_packed_array_type], [T.metaffi_float64_type]);
+  const echoArray = mod.loadEntity('callable=echo_floats', [T.metaffi_float64_array_type], [T.metaffi_float64_array_type]);
+  const echoPacked = mod.loadEntity('callable=echo_floats', [T.metaffi_float64_packed_array_type],
+    [T.metaffi_float64_packed_array_type]);
+  const newCounter = mod.loadEntity('callable=Counter', null, [T.metaffi_handle_type]);
+  const add = mod.loadEntity('callable=Counter.add,instance_required', [T.metaffi_handle_type, T.metaffi_int64_type],
+    [T.metaffi_int64_type]);
+  const callCallback = mod.loadEntity('callable=call_callback', [T.metaffi_callable_type, T.metaffi_int64_type],
+    [T.metaffi_int64_type]);
+  const echoAny = mod.loadEntity('callable=echo_any', [T.metaffi_any_type], [T.metaffi_any_type]);
+  const fail = mod.loadEntity('callable=fail', null, null);
+  const sleepMs = mod.loadEntity('callable=sleep_ms', [T.metaffi_int64_type], null);
+  const cb = makeMetaFFICallable((x: number) => x + 1, [T.metaffi_int64_type], [T.metaffi_int64_type]);
+  return {
+    e: { noop, echoInt64, echoString, sumArray, sumPacked, echoArray, echoPacked, newCounter, add, callCallback, echoAny,
+      fail, sleepMs },
+    cb,
+  };
+}
+
 const metaffi: Impl = {
   runtime: 'python3',
   name: 'metaffi',
   kind: 'metaffi',
   async prepare(): Promise<Prepared> {
-    const { MetaFFIRuntime, MetaFFITypes: T, makeMetaFFICallable } = await import('metaffi');
-    const runtime = new MetaFFIRuntime('python3');
-    const mod = runtime.loadModule(modulePath);
-    const noop = mod.loadEntity('callable=noop', null, null);
-    const echoInt64 = mod.loadEntity('callable=echo_int64', [T.metaffi_int64_type], [T.metaffi_int64_type]);
-    const echoString = mod.loadEntity('callable=echo_string', [T.metaffi_string8_type], [T.metaffi_string8_type]);
-    const sumArray = mod.loadEntity('callable=sum_floats', [T.metaffi_float64_array_type], [T.metaffi_float64_type]);
-    const sumPacked = mod.loadEntity('callable=sum_floats', [T.metaffi_float64_packed_array_type], [T.metaffi_float64_type]);
-    const echoArray = mod.loadEntity('callable=echo_floats', [T.metaffi_float64_array_type], [T.metaffi_float64_array_type]);
-    const echoPacked = mod.loadEntity('callable=echo_floats', [T.metaffi_float64_packed_array_type],
-      [T.metaffi_float64_packed_array_type]);
-    const newCounter = mod.loadEntity('callable=Counter', null, [T.metaffi_handle_type]);
-    const add = mod.loadEntity('callable=Counter.add,instance_required', [T.metaffi_handle_type, T.metaffi_int64_type],
-      [T.metaffi_int64_type]);
-    const callCallback = mod.loadEntity('callable=call_callback', [T.metaffi_callable_type, T.metaffi_int64_type],
-      [T.metaffi_int64_type]);
-    const echoAny = mod.loadEntity('callable=echo_any', [T.metaffi_any_type], [T.metaffi_any_type]);
-    const fail = mod.loadEntity('callable=fail', null, null);
-    const cb = makeMetaFFICallable((x: number) => x + 1, [T.metaffi_int64_type], [T.metaffi_int64_type]);
-    return {
-      info: 'metaffi dynamic calls (loadEntity)',
-      cells: metaffiCells({ noop, echoInt64, echoString, sumArray, sumPacked, echoArray, echoPacked, newCounter, add,
-        callCallback, echoAny, fail }, cb),
-    };
+    const { e, cb } = await metaffiEntities();
+    return { info: 'metaffi dynamic calls (loadEntity)', cells: metaffiCells(e, cb) };
+  },
+};
+
+const metaffiAsync: Impl = {
+  runtime: 'python3',
+  name: 'metaffi-async',
+  kind: 'metaffi-async',
+  async prepare(): Promise<Prepared> {
+    const { e } = await metaffiEntities();
+    return { info: 'metaffi async calls (f.async(...) of the same entities; a pool thread takes the GIL for the call)', cells: metaffiAsyncCells(e) };
   },
 };
 
@@ -122,6 +139,24 @@ const nodeCallsPython: Impl = {
         any: { op: () => py.callSync(m, 'echo_any', 42), check: is(42) },
         error: { op: () => thrown(() => py.callSync(m, 'fail')), check: isBenchError },
       },
+    };
+  },
+};
+
+const nodeCallsPythonAsync: Impl = {
+  runtime: 'python3',
+  name: 'node-calls-python-async',
+  kind: 'peer-async',
+  async prepare(setup): Promise<Prepared> {
+    const py = peerRequire(setup, 'node-calls-python').interpreter;
+    const m = py.importSync(modulePath, false);
+    return {
+      info: `node-calls-python ${peerVersion(setup, 'node-calls-python')}, async calls (py.call, a promise)`,
+      cells: asyncCells({
+        noop: () => py.call(m, 'noop'),
+        echoInt64: (x) => py.call(m, 'echo_int64', x),
+        sleepMs: (ms) => py.call(m, 'sleep_ms', ms),
+      }),
     };
   },
 };
@@ -176,4 +211,4 @@ export function peerVersion(setup: { peersDir: string }, name: string): string {
   }
 }
 
-export const python3Impls: Impl[] = [limit, metaffi, nodeCallsPython, pythonia];
+export const python3Impls: Impl[] = [limit, metaffi, nodeCallsPython, pythonia, metaffiAsync, nodeCallsPythonAsync];

@@ -11,10 +11,12 @@ const report: Report = {
   node: '22.0.0',
   mode: 'quick',
   results: [
-    { runtime: 'go', name: 'metaffi', kind: 'metaffi', cells: { void: m(150), int64: m(2500), 'sum-array-100': m(40000) } },
+    { runtime: 'go', name: 'metaffi', kind: 'metaffi', cells: { void: m(150), int64: m(2500), 'sum-array-100': m(40000), 'sleep-4': m(1.02e7) } },
     { runtime: 'go', name: 'limit', kind: 'limit', cells: { void: m(30), int64: m(45), 'sum-array-100': { error: 'boom' } } },
     { runtime: 'go', name: 'koffi', kind: 'peer', cells: { void: m(900), int64: { unavailable: 'no int64' }, 'sum-array-100': m(1.2e6) } },
-    { runtime: 'go', name: 'metaffi async', kind: 'metaffi', cells: { void: m(7000) } },
+    { runtime: 'go', name: 'metaffi-async', kind: 'metaffi-async', cells: { void: m(7000), 'void-64': m(3000), 'sleep-4': m(2.6e6) } },
+    { runtime: 'go', name: 'koffi-async', kind: 'peer-async', cells: { void: m(9000), 'void-64': { error: 'crashed' } } },
+    { runtime: 'go', name: 'dead-async', kind: 'peer-async', unavailable: 'not built', cells: {} },
     { runtime: 'go', name: 'dead-peer', kind: 'peer', unavailable: 'not installed', cells: {} },
     { runtime: 'python3', name: 'metaffi', kind: 'metaffi', cells: { void: m(100) } },
   ],
@@ -89,11 +91,36 @@ describe('bench charts', () => {
       .flatMap((r) => Object.entries(r.cells).filter(([, c]) => 'median' in c).map(([id]) => `${r.name}/${id}`));
     assert.deepEqual(bars.map((b) => `${b.attrs['data-impl']}/${b.attrs['data-scenario']}`).sort(), measured.sort());
     const na = all(doc, (e) => e.attrs.class === 'na').map((e) => `${e.attrs['data-impl']}/${e.attrs['data-scenario']}:${e.text}`).sort();
+    // The synchronous implementations appear in the synchronous scenarios; the async ones only
+    // where they have a result or a reason (or in the async table's scenarios when they could
+    // not run at all); the async-only scenarios (64 in flight, the sleeps) list only those.
     assert.deepEqual(na, [
-      'dead-peer/int64:n/a (dead-peer)', 'dead-peer/sum-array-100:n/a (dead-peer)', 'dead-peer/void:n/a (dead-peer)',
+      ...['int64', 'sleep-4', 'void', 'void-64'].map((id) => `dead-async/${id}:n/a (dead-async)`),
+      ...['int64', 'sum-array-100', 'void'].map((id) => `dead-peer/${id}:n/a (dead-peer)`),
+      'koffi-async/void-64:error (koffi-async)',
       'koffi/int64:n/a (koffi)', 'limit/sum-array-100:error (limit)',
-      'metaffi async/int64:n/a (metaffi async)', 'metaffi async/sum-array-100:n/a (metaffi async)',
-    ]);
+    ].sort());
+  });
+
+  it('shows, per scenario, the limit, metaffi sync, metaffi async and each peer in that order', () => {
+    const rows = (id: string) => all(doc, (e) => e.attrs['data-scenario'] === id).map((e) => e.attrs['data-impl']);
+    assert.deepEqual(rows('void'), ['limit', 'metaffi', 'metaffi-async', 'koffi', 'dead-async', 'dead-peer', 'koffi-async']);
+    assert.deepEqual(rows('sum-array-100'), ['limit', 'metaffi', 'koffi', 'dead-peer']);
+    assert.deepEqual(rows('void-64'), ['metaffi-async', 'dead-async', 'koffi-async']);
+    assert.deepEqual(rows('sleep-4'), ['metaffi', 'metaffi-async', 'dead-async']);
+    // Scenario groups follow the scenario list: the synchronous ones, then the async table's.
+    const groups = doc.children[0]!.children.filter((e) => e.name === 'text' && e.attrs['font-weight'] === 'bold' && e.attrs['font-size'] === '12')
+      .map((e) => e.text);
+    assert.deepEqual(groups, ['void call', 'int64 echo', 'array sum 100 float64 (Array)', 'void call, 64 in flight', '10 ms sleep, 4 at a time']);
+  });
+
+  it('gives each implementation one colour in every chart of the report', () => {
+    const fill = (svg: string, impl: string) => new Set(all(parse(svg), (e) => e.attrs.class === 'bar' && e.attrs['data-impl'] === impl)
+      .map((e) => e.attrs.fill));
+    const py = runtimeChart(report, 'python3')!;
+    assert.deepEqual(fill(py, 'metaffi'), fill(svg, 'metaffi'));
+    assert.equal(fill(svg, 'metaffi').size, 1);
+    assert.notDeepEqual(fill(svg, 'metaffi-async'), fill(svg, 'metaffi'));
   });
 
   it('bar lengths follow the times on a log scale', () => {
@@ -111,7 +138,7 @@ describe('bench charts', () => {
     const ticks = all(doc, (e) => e.attrs.class === 'tick').map((e) => e.text);
     assert.ok(ticks.includes('10 ns') && ticks.includes('1 µs') && ticks.includes('10 ms'), ticks.join(','));
     const legend = doc.children[0]!.children.filter((e) => e.name === 'text' && e.attrs['font-size'] === '12' && !e.attrs['font-weight']).map((e) => e.text);
-    assert.deepEqual(legend, ['limit', 'metaffi', 'metaffi async', 'koffi', 'dead-peer (n/a)']);
+    assert.deepEqual(legend, ['limit', 'metaffi', 'metaffi-async', 'koffi', 'dead-async (n/a)', 'dead-peer (n/a)', 'koffi-async']);
   });
 
   it('is the same text for the same report, and null for a runtime without results', () => {
