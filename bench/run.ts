@@ -50,6 +50,9 @@ const HELP = `Usage: npm run bench -- [options]
   --no-install      do not install the peers into bench/node_modules when missing
   --memory          only the memory group: RSS growth of 1M calls per kind and runtime
   --help            this text
+
+A run of every runtime and implementation ends with the Python host's table: the metaffi
+Python package calling Java and Go beside JPype and ctypes (bench/python_host/).
 `;
 
 interface Args {
