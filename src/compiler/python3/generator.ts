@@ -417,8 +417,8 @@ export class Generator {
     ]);
     const specText = specs.flat().join('\n');
     const used = `${rest}\n${specText}\n${this.entities.map((e) => e.retHint).join('\n')}`;
-    const api = ['MetaFFIHandle', 'MetaFFIModule', 'MetaFFIRuntime', 'MetaFFITypes'].filter((n) =>
-      n === 'MetaFFIModule' || n === 'MetaFFIRuntime' || new RegExp(`\\b${n}\\b`).test(used));
+    const api = ['MetaFFIError', 'MetaFFIHandle', 'MetaFFIModule', 'MetaFFIRuntime', 'MetaFFITypes'].filter((n) =>
+      n === 'MetaFFIError' || n === 'MetaFFIModule' || n === 'MetaFFIRuntime' || new RegExp(`\\b${n}\\b`).test(used));
     lines.push(`from metaffi import ${api.join(', ')}`);
     if (specText.includes('metaffi_type_info(')) lines.push('from metaffi.metaffi_types import metaffi_type_info');
     lines.push('');
@@ -426,7 +426,7 @@ export class Generator {
     lines.push(`runtime_name = ${pyQuote(this.runtime)}`);
     lines.push('', '');
     lines.push('def _not_bound(*args: Any) -> NoReturn:');
-    lines.push(`    raise RuntimeError(${pyQuote(`${this.moduleName}_MetaFFIHost: call bind_module_to_code(module_path) before using it`)})`);
+    lines.push(`    raise MetaFFIError(${pyQuote(`${this.moduleName}_MetaFFIHost: call bind_module_to_code(module_path) before using it`)})`);
     lines.push('', '');
     lines.push('# The foreign entities, loaded once by bind_module_to_code.');
     lines.push('_runtime: MetaFFIRuntime | None = None');

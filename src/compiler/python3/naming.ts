@@ -21,7 +21,7 @@ export const KEYWORDS = new Set([
 /** Builtins and typing names the generated code refers to: a foreign name must not hide them. */
 export const USED_NAMES = ['annotations', 'Any', 'Callable', 'NoReturn', 'overload', 'int', 'float', 'str', 'bool', 'bytes',
   'bytearray', 'list', 'tuple', 'dict', 'object', 'type', 'isinstance', 'len', 'callable', 'property', 'staticmethod',
-  'classmethod', 'TypeError', 'RuntimeError', 'MetaFFIRuntime', 'MetaFFIModule', 'MetaFFIHandle', 'MetaFFITypes',
+  'classmethod', 'TypeError', 'RuntimeError', 'MetaFFIError', 'MetaFFIRuntime', 'MetaFFIModule', 'MetaFFIHandle', 'MetaFFITypes',
   'metaffi_type_info'];
 
 /** Names the generated module defines at top level. */
