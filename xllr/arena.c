@@ -34,7 +34,8 @@ static xllr_chunk *chunk_new(size_t size)
 	return c;
 }
 
-static __thread arena *tls_arena;
+/* initial-exec: one load, where the default model of a shared library calls __tls_get_addr */
+__thread arena *xllr_tls_arena __attribute__((tls_model("initial-exec")));
 
 arena *arena_new(size_t size)
 {
@@ -53,14 +54,14 @@ void arena_free(arena *a)
 	if (a) arena_destroy(a);
 }
 
-arena *thread_arena(void)
+arena *thread_arena_new(void)
 {
-	if (tls_arena) return tls_arena;
+	if (xllr_tls_arena) return xllr_tls_arena;
 	pthread_once(&g_arena_once, arena_key_init);
 	arena *a = arena_new(64 * 1024);
 	if (!a) return NULL;
 	pthread_setspecific(g_arena_key, a); /* frees it when the thread ends */
-	tls_arena = a;
+	xllr_tls_arena = a;
 	return a;
 }
 

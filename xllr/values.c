@@ -18,7 +18,7 @@ void cdt_release_refs(const cdt *v)
 /* Whether a plugin's result is of the kind its declared type promises. Plugins convert to
  * the declared type themselves; this one check in the core makes sure that whatever a
  * plugin does, a JS caller never receives a value of another kind than declared. */
-static int value_fits(uint64_t d, int dims, const cdt *v)
+int value_fits(uint64_t d, int dims, const cdt *v)
 {
 	uint64_t t = v->type;
 	if (dims > 0) {
@@ -45,11 +45,6 @@ static int value_fits(uint64_t d, int dims, const cdt *v)
 	}
 }
 
-int result_fits(const metaffi_type_info *ti, const cdt *v)
-{
-	int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
-	return value_fits(MT_ELEMENT(ti->type), dims, v);
-}
 
 
 void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size)

@@ -34,8 +34,15 @@ typedef struct {
 } arena;
 
 /* The calling thread's arena (made on first use, freed when the thread ends); NULL when out
- * of memory. */
-XLLR_API arena *thread_arena(void);
+ * of memory. The pointer is read inline: every call starts with it. */
+XLLR_API extern __thread arena *xllr_tls_arena __attribute__((tls_model("initial-exec")));
+XLLR_API arena *thread_arena_new(void);
+
+static inline arena *thread_arena(void)
+{
+	arena *a = xllr_tls_arena;
+	return a ? a : thread_arena_new();
+}
 /* An arena of its own, for values that outlive a call on one thread (an asynchronous call's
  * arguments and results); NULL when out of memory. */
 XLLR_API arena *arena_new(size_t size);
@@ -138,7 +145,14 @@ XLLR_API int cdt_copy_into(arena *a, cdt *v);
 /* Whether a result is of the kind its declared type promises (kind, array depth, char
  * range). Plugins convert to the declared type themselves; hosts check once more so that no
  * plugin lapse reaches the host's caller. */
-XLLR_API int result_fits(const metaffi_type_info *declared, const cdt *v);
+XLLR_API int value_fits(uint64_t declared_element, int dims, const cdt *v);
+
+static inline int result_fits(const metaffi_type_info *declared, const cdt *v)
+{
+	if (v->type == declared->type && !(v->type & MT_ARRAY)) return 1; /* the usual case: exactly the scalar declared */
+	int dims = (declared->type & MT_ARRAY) ? (declared->dims > 0 ? declared->dims : 1) : 0;
+	return value_fits(MT_ELEMENT(declared->type), dims, v);
+}
 
 /* "int64, string8[]": a type list for messages. */
 XLLR_API void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size);

@@ -244,8 +244,23 @@ extern __thread node_env *tls_env __attribute__((tls_model("initial-exec")));
 #define g_defer_posted (tls_env->defer_posted)
 #define g_in_flight (tls_env->in_flight)
 
-void depth_enter(void);
-void depth_leave(void);
+/* Only the JS thread changes depth and outer_calls; other threads only read them. */
+static inline void depth_enter(void)
+{
+	node_env *ne = tls_env;
+	int d = atomic_load_explicit(&ne->depth, memory_order_relaxed);
+	if (d == 0)
+		atomic_store_explicit(&ne->outer_calls, atomic_load_explicit(&ne->outer_calls, memory_order_relaxed) + 1,
+		                      memory_order_relaxed);
+	atomic_store_explicit(&ne->depth, d + 1, memory_order_relaxed);
+}
+
+static inline void depth_leave(void)
+{
+	node_env *ne = tls_env;
+	atomic_store_explicit(&ne->depth, atomic_load_explicit(&ne->depth, memory_order_relaxed) - 1,
+	                      memory_order_relaxed);
+}
 int on_js_thread(void);
 extern char g_live_gone_mark;
 size_t live_hash(const void *p, size_t cap);

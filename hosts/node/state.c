@@ -7,23 +7,6 @@
 
 __thread node_env *tls_env __attribute__((tls_model("initial-exec")));
 
-/* Only the JS thread changes g_depth and g_outer_calls; other threads only read them. */
-void depth_enter(void)
-{
-	int d = atomic_load_explicit(&g_depth, memory_order_relaxed);
-	if (d == 0)
-		atomic_store_explicit(&g_outer_calls,
-		                      atomic_load_explicit(&g_outer_calls, memory_order_relaxed) + 1,
-		                      memory_order_relaxed);
-	atomic_store_explicit(&g_depth, d + 1, memory_order_relaxed);
-}
-
-void depth_leave(void)
-{
-	atomic_store_explicit(&g_depth, atomic_load_explicit(&g_depth, memory_order_relaxed) - 1,
-	                      memory_order_relaxed);
-}
-
 int on_js_thread(void) { return tls_env != NULL; }
 
 int env_post(node_env *ne, napi_threadsafe_function f, void *data)
