@@ -143,14 +143,10 @@ napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets)
 	return result;
 }
 
-/* The entity is usable: its runtime is the one it was loaded from. Throws otherwise. */
-int entity_check_live(napi_env env, const entity *e)
+void entity_throw_released(napi_env env, const entity *e)
 {
-	const xllr_runtime *s = &xllr_runtimes[e->runtime];
-	if (e->pent && s->loaded && s->generation == e->generation) return 0;
 	throw_simple(env, "%s: the %s runtime was released; load the runtime, module and entity again", e->name,
 	             runtime_name(e->runtime));
-	return -1;
 }
 
 /* Throws the TypeError of a call with the wrong number of arguments. */
@@ -185,7 +181,7 @@ napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 	cdt inline_cdts[INLINE_ARGS];
 	size_t total = e->np + e->nr;
 	cdt *cd = total <= INLINE_ARGS ? inline_cdts : arena_alloc(ar, total * sizeof(cdt));
-	if (entity_args_to_cdt(env, e, ar, argv, cd, 1)) {
+	if (e->np && entity_args_to_cdt(env, e, ar, argv, cd, 1)) {
 		arena_reset_to(ar, mark);
 		return NULL;
 	}
@@ -195,6 +191,7 @@ napi_value entity_call(napi_env env, napi_callback_info info, size_t asked)
 	depth_leave();
 	napi_value result = NULL;
 	if (rc) throw_metaffi_error(env, e->plugin->name, &err, NULL);
+	else if (e->nr == 0) napi_get_undefined(env, &result);
 	else result = entity_results_to_js(env, e, ar, cd + e->np);
 	finish_call(env, ar, mark);
 	return result;

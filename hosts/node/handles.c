@@ -55,13 +55,10 @@ const char *runtime_name(uint32_t rt)
 	return rt == RT_HOST ? "js" : xllr_runtime_name(rt);
 }
 
-void finish_call(napi_env env, arena *ar, metaffi_mark mark)
+void finish_call_slow(napi_env env)
 {
-	arena_reset_to(ar, mark);
-	if (atomic_load(&g_depth) == 0) {
-		if (!g_in_flight) clear_host_errors(env); /* while async calls run, they may want them */
-		if (g_defer_len) defer_drain(); /* a cheap moment to run queued releases */
-	}
+	if (!g_in_flight) clear_host_errors(env); /* while async calls run, they may want them */
+	if (g_defer_len) defer_drain(); /* a cheap moment to run queued releases */
 }
 
 /* JS calls a foreign callable: arguments go as `any`, results come back as they are. */

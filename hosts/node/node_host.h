@@ -341,7 +341,18 @@ void host_release_any_thread(void *val);
 void box_finalize(napi_env env, void *data, void *hint);
 napi_value make_box_object(napi_env env, uint32_t runtime, void *val, int is_callable);
 const char *runtime_name(uint32_t rt);
-void finish_call(napi_env env, arena *ar, metaffi_mark mark);
+void finish_call_slow(napi_env env);
+
+/* A call from JS ends: reset the arena; when no foreign call is in progress on this thread, drop
+ * kept JS errors (unless async calls may still want them) and run queued releases. */
+static inline void finish_call(napi_env env, arena *ar, metaffi_mark mark)
+{
+	arena_reset_to(ar, mark);
+	node_env *ne = tls_env;
+	if (atomic_load_explicit(&ne->depth, memory_order_relaxed) == 0 &&
+	    ((ne->host_errors_kept && !ne->in_flight) || ne->defer_len))
+		finish_call_slow(env);
+}
 napi_value foreign_fn_call(napi_env env, napi_callback_info info);
 void ref_cache_clear(napi_env env, ref_cache *cache);
 void entity_destroy(entity *e);
@@ -350,7 +361,16 @@ int check_results(napi_env env, const entity *e, const cdt *rets);
 napi_value entity_call(napi_env env, napi_callback_info info, size_t asked);
 int entity_args_to_cdt(napi_env env, entity *e, arena *ar, napi_value *argv, cdt *cd, int use_cache);
 napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets);
-int entity_check_live(napi_env env, const entity *e);
+void entity_throw_released(napi_env env, const entity *e);
+
+/* The entity is usable: its runtime is the one it was loaded from. Throws otherwise. */
+static inline int entity_check_live(napi_env env, const entity *e)
+{
+	const xllr_runtime *s = &xllr_runtimes[e->runtime];
+	if (e->pent && s->loaded && s->generation == e->generation) return 0;
+	entity_throw_released(env, e);
+	return -1;
+}
 void entity_throw_arity(napi_env env, const entity *e, size_t argc);
 void entity_unref(entity *e);
 napi_value entity_call_async(napi_env env, napi_callback_info info);
