@@ -4,12 +4,16 @@
  * test ran at all: a run that proves nothing is not green.
  *
  * Usage: node .build/test/run.js [name-filter ...]
+ * With METAFFI_SANITIZE=address the runner starts itself again with the sanitizer runtimes
+ * preloaded (test/sanitize.ts), so that every test process inherits them.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { sanitizerEnv, sanitizerPreloaded, sanitizing } from './sanitize.js';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
@@ -22,6 +26,12 @@ function collect(dir: string): string[] {
     else if (name.endsWith('.test.js')) out.push(full);
   }
   return out;
+}
+
+if (sanitizing() && !sanitizerPreloaded()) {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: sanitizerEnv() });
+  if (r.error) throw r.error;
+  process.exit(r.status ?? 1);
 }
 
 const files = collect(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
