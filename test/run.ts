@@ -8,7 +8,8 @@
  * preloaded (test/sanitize.ts), so that every test process inherits them.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from 'node:test';
@@ -29,8 +30,18 @@ function collect(dir: string): string[] {
 }
 
 if (sanitizing() && !sanitizerPreloaded()) {
-  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: sanitizerEnv() });
+  // every process of the run writes its sanitizer reports here; any report fails the run,
+  // also one from a child process whose failure a test expected
+  const reports = mkdtempSync(join(tmpdir(), 'metaffi-sanitizer-'));
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: sanitizerEnv(process.env, reports) });
   if (r.error) throw r.error;
+  const found = readdirSync(reports).sort();
+  for (const name of found) console.log(`\nsanitizer report ${join(reports, name)}:\n${readFileSync(join(reports, name), 'utf8')}`);
+  if (found.length > 0) {
+    console.log(`FAIL: ${found.length} process${found.length === 1 ? '' : 'es'} reported memory errors or undefined behaviour (above)`);
+    process.exit(1);
+  }
+  rmSync(reports, { recursive: true, force: true });
   process.exit(r.status ?? 1);
 }
 

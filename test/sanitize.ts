@@ -64,9 +64,11 @@ function runtimeLibrary(cc: string, name: string): string {
  * `env` plus what a sanitized run needs: LD_PRELOAD with the ASan and UBSan runtimes of the
  * compiler that built the native parts, ASAN_OPTIONS and UBSAN_OPTIONS. Without
  * METAFFI_SANITIZE=address, or when the runtime is already preloaded (a child of a sanitized
- * run), `env` is returned as it is.
+ * run), `env` is returned as it is. With `reportDir`, ASan's reports are written there (one
+ * file per process) instead of to stderr: a report from a child process whose failure a test
+ * expected is found there too.
  */
-export function sanitizerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function sanitizerEnv(env: NodeJS.ProcessEnv = process.env, reportDir?: string): NodeJS.ProcessEnv {
   if (!sanitizing(env) || sanitizerPreloaded(env)) return env;
   const cc = env.CC ?? 'cc';
   // libasan first: ASan refuses to start when another library came before it. libubsan
@@ -91,6 +93,10 @@ export function sanitizerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
     'halt_on_error=1', 'exitcode=86',
   ];
   const ubsan = ['print_stacktrace=1', 'halt_on_error=1'];
+  // ASan's reports go to a file per process in reportDir. UBSan (a runtime of its own) prints
+  // its reports on the process's stderr whatever log_path says, and halt_on_error ends the
+  // process: they show in the output of the test that ran it.
+  if (reportDir) asan.push(`log_path=${reportDir}/asan`);
   return {
     ...env,
     LD_PRELOAD: [...preload, ...(env.LD_PRELOAD ? [env.LD_PRELOAD] : [])].join(':'),
