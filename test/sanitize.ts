@@ -55,14 +55,14 @@ function runtimeLibrary(cc: string, name: string): string {
   }
   // the compiler prints the bare name back when it does not have the library
   if (!path.startsWith('/') || !existsSync(path)) {
-    throw new Error(`METAFFI_SANITIZE=address: the C compiler '${cc}' has no ${name} (install its sanitizer runtime, e.g. libasan8 and libubsan1)`);
+    throw new Error(`METAFFI_SANITIZE=address: the C compiler '${cc}' has no ${name} (install its sanitizer runtimes, e.g. libasan8 and libubsan1)`);
   }
   return path;
 }
 
 /**
- * `env` plus what a sanitized run needs: LD_PRELOAD with the ASan and UBSan runtimes of the
- * compiler that built the native parts, ASAN_OPTIONS and UBSAN_OPTIONS. Without
+ * `env` plus what a sanitized run needs: LD_PRELOAD with the ASan runtime of the compiler
+ * that built the native parts, ASAN_OPTIONS and UBSAN_OPTIONS. Without
  * METAFFI_SANITIZE=address, or when the runtime is already preloaded (a child of a sanitized
  * run), `env` is returned as it is. With `reportDir`, ASan's reports are written there (one
  * file per process) instead of to stderr: a report from a child process whose failure a test
@@ -71,9 +71,9 @@ function runtimeLibrary(cc: string, name: string): string {
 export function sanitizerEnv(env: NodeJS.ProcessEnv = process.env, reportDir?: string): NodeJS.ProcessEnv {
   if (!sanitizing(env) || sanitizerPreloaded(env)) return env;
   const cc = env.CC ?? 'cc';
-  // libasan first: ASan refuses to start when another library came before it. libubsan
-  // too, so that its handlers are resolved once for the whole process.
-  const preload = [runtimeLibrary(cc, 'libasan.so'), runtimeLibrary(cc, 'libubsan.so')];
+  // ASan refuses to start when another library came before it. libubsan needs no preload:
+  // the native parts bring it in as a dependency, and it intercepts nothing.
+  const preload = [runtimeLibrary(cc, 'libasan.so')];
   const asan = [
     // node, CPython and the JVM keep memory at exit on purpose: exit-time leak reports
     // would be all theirs (leaks of ours show in the RSS tests, which still run)
