@@ -89,6 +89,8 @@ export function sanitizerEnv(env: NodeJS.ProcessEnv = process.env, reportDir?: s
     // must return NULL as it does without ASan, not end the process
     'allocator_may_return_null=1',
     `quarantine_size_mb=${ASAN_QUARANTINE_MIB}`,
+    // also catch the use of a function's locals after it returned (off by default)
+    'detect_stack_use_after_return=1',
     // a report is a failed test: end the process with a distinct status, never continue
     'halt_on_error=1', 'exitcode=86',
   ];
