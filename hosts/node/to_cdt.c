@@ -553,7 +553,8 @@ int js_any_to_cdt(conv *c, napi_value v, cdt *out)
 	case napi_number: {
 		double d;
 		napi_get_value_double(c->env, v, &d);
-		if (d == (double)(int64_t)d && d >= -9.2e18 && d <= 9.2e18 && !(d == 0 && 1 / d < 0)) {
+		/* the range first: converting NaN or a double beyond int64 to int64 is undefined */
+		if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d && !(d == 0 && 1 / d < 0)) {
 			out->type = MT_INT64;
 			out->v.i64 = (int64_t)d;
 		} else {

@@ -77,12 +77,14 @@ export function compileShared(opts: CompileOptions): string {
 }
 
 /** METAFFI_SANITIZE=address builds every native part with AddressSanitizer (and
- * UndefinedBehaviorSanitizer): see CONTRIBUTING.md for running the tests that way. */
+ * UndefinedBehaviorSanitizer, plus its float-cast-overflow check, which `undefined` leaves out
+ * in GCC: a double out of an integer's range converted to it): see CONTRIBUTING.md for running
+ * the tests that way. */
 export function sanitizerFlags(): string[] {
   const kind = process.env.METAFFI_SANITIZE;
   if (!kind) return [];
   if (kind !== 'address') throw new Error(`METAFFI_SANITIZE=${kind}: the only sanitizer supported is 'address'`);
-  return ['-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined'];
+  return ['-fsanitize=address,undefined,float-cast-overflow', '-fno-omit-frame-pointer', '-fno-sanitize-recover=undefined,float-cast-overflow'];
 }
 
 /** XLLR, the host-agnostic core: the files of xllr/, as libmetaffi_xllr.so. */

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MetaFFIError, MetaFFIHandle, MetaFFIRuntime, MetaFFITypes as T, MetaFFITypeInfo } from 'metaffi';
 import { guestClasses } from '../support/java.js';
 import { runScript } from '../support/subprocess.js';
+import { sanitizerRssSlackMiB, sanitizerStackFactor } from '../sanitize.js';
 
 const S = T.metaffi_string8_type;
 const I32 = T.metaffi_int32_type;
@@ -76,12 +77,14 @@ describe('openjdk: nesting depth', () => {
     assert.match(r.stdout, /alive 3/);
   });
 
-  it('a Java thread with a 256 KiB stack converts 256 levels both ways, and refuses 257', async () => {
+  // twice the stack under METAFFI_SANITIZE=address, whose frames are twice as large (sanitize.ts)
+  const threadStackKiB = 256 * sanitizerStackFactor();
+  it(`a Java thread with a ${threadStackKiB} KiB stack converts 256 levels both ways, and refuses 257`, async () => {
     const start = hard('deepOnThread', [C, I32, I32], null);
     const result = hard('threadResult', null, [S]) as () => string | null;
     const jsNest = (x: unknown, d: number): unknown => { for (let i = 0; i < d; i++) x = [x]; return x; };
     const run = async (depth: number, answer: (x: unknown) => unknown): Promise<string> => {
-      start(answer, depth, 256);
+      start(answer, depth, threadStackKiB);
       for (let i = 0; i < 10_000 && result() === null; i++) await new Promise((r) => setTimeout(r, 2));
       return result() ?? 'no result';
     };
@@ -231,7 +234,9 @@ describe('openjdk: messages', () => {
   it('a RangeError deep inside JS<->Java nesting comes back as the RangeError', () => {
     const rec = hard('recurse', [C, I32], [I32]);
     const endless = (n: number): number => endless(n + 1) + 1;
-    for (const levels of [0, 1, 10, 60, 90]) {
+    // half as deep under METAFFI_SANITIZE=address, whose frames are twice as large (sanitize.ts)
+    const f = sanitizerStackFactor();
+    for (const levels of [0, 1, 10, 60 / f, 90 / f]) {
       const cb = (n: number): number => (n < levels ? (rec(cb, n + 1) as number) : endless(0));
       assert.throws(() => rec(cb, 0), (e: unknown) => {
         const range = findInChain(e, RangeError);
@@ -374,7 +379,8 @@ describe('openjdk: proxies of JS functions do not pin memory until some Java GC'
     // one collection is asked for every 20,000 new references: never many more are pending
     assert.ok(Number(samePending) < 45_000, `pending after the same function: ${samePending}`);
     assert.ok(Number(freshPending) < 45_000, `pending after fresh closures: ${freshPending}`);
-    assert.ok(Number(growth) < 30, `RSS grew by ${growth} MiB over 200,000 calls`);
+    // plus ASan's quarantine under METAFFI_SANITIZE=address (see sanitize.ts)
+    assert.ok(Number(growth) < 30 + sanitizerRssSlackMiB(), `RSS grew by ${growth} MiB over 200,000 calls`);
   });
 
   it('JNI local references stay within what each call declares (-Xcheck:jni, a child process)', () => {

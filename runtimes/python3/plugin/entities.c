@@ -58,8 +58,9 @@ static void *py_load_entity(void *module, const metaffi_path_item *path, size_t 
 	e->nr = nr;
 	e->params = (metaffi_type_info *)(e + 1);
 	e->rets = e->params + np;
-	memcpy(e->params, params, np * sizeof(metaffi_type_info));
-	memcpy(e->rets, rets, nr * sizeof(metaffi_type_info));
+	/* params/rets are NULL when there are none: memcpy must not see them */
+	if (np) memcpy(e->params, params, np * sizeof(metaffi_type_info));
+	if (nr) memcpy(e->rets, rets, nr * sizeof(metaffi_type_info));
 	for (size_t i = 0; i < np + nr; i++) e->params[i].alias = NULL; /* not kept */
 out:
 	gil_leave(g);
