@@ -491,7 +491,11 @@ napi_value n_flush(napi_env env, napi_callback_info info)
  * modules), while the runtimes stay for the process. */
 static void release_environment_holdings(node_env *ne)
 {
+	/* queued work may touch JS references: cleanup hooks run without a handle scope */
+	napi_handle_scope scope;
+	int scoped = napi_open_handle_scope(ne->env, &scope) == napi_ok;
 	defer_drain();
+	if (scoped) napi_close_handle_scope(ne->env, scope);
 	for (uint32_t rt = 1; rt < RT_COUNT; rt++) {
 		const xllr_runtime *x = &xllr_runtimes[rt];
 		runtime_slot *s = &ne->rt[rt];

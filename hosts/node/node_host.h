@@ -359,7 +359,6 @@ void entity_destroy(entity *e);
 void entity_finalize(napi_env env, void *data, void *hint);
 int check_results(napi_env env, const entity *e, const cdt *rets);
 napi_value entity_call(napi_env env, napi_callback_info info, size_t asked);
-int entity_args_to_cdt(napi_env env, entity *e, arena *ar, napi_value *argv, cdt *cd, int use_cache);
 napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets);
 void entity_throw_released(napi_env env, const entity *e);
 
@@ -407,5 +406,49 @@ napi_value n_async_threads(napi_env env, napi_callback_info info);
 napi_value n_flush(napi_env env, napi_callback_info info);
 void at_exit_hook(void *arg);
 napi_value module_init(napi_env env, napi_value exports);
+
+/* The arguments of a call of e as CDTs in cd[0..np), in ar. On failure it throws (naming the
+ * argument) and returns -1. use_cache: remember handle and callable arguments per parameter
+ * (synchronous calls; an asynchronous call owns what it converted instead). Inline: it is the
+ * hot part of every call. */
+static inline int entity_args_to_cdt(napi_env env, entity *e, arena *ar, napi_value *argv, cdt *cd,
+                                     int use_cache)
+{
+	conv c;
+	conv_init(&c, env, ar, e->plugin->preferred_string);
+	for (size_t i = 0; i < e->np; i++) {
+		const metaffi_type_info *ti = &e->params[i];
+		ref_cache *cache = use_cache && e->ref_cache && (ti->type == MT_CALLABLE || ti->type == MT_HANDLE)
+		                     ? &e->ref_cache[i] : NULL;
+		if (cache && cache->obj) {
+			napi_value last = NULL;
+			bool same = false;
+			napi_get_reference_value(env, cache->obj, &last);
+			if (last) napi_strict_equals(env, last, argv[i], &same);
+			if (same && (!cache->b || box_alive(cache->b))) {
+				cd[i] = cache->value;
+				continue;
+			}
+		}
+		int dims = (ti->type & MT_ARRAY) ? (ti->dims > 0 ? ti->dims : 1) : 0;
+		c.where[0] = 0;
+		c.last_box = NULL;
+		int rc = js_to_cdt(&c, argv[i], MT_ELEMENT(ti->type), dims, &cd[i]);
+		if (!rc && cache && (cd[i].type == MT_CALLABLE || cd[i].type == MT_HANDLE)) {
+			ref_cache_clear(env, cache);
+			if (napi_create_reference(env, argv[i], 0, &cache->obj) != napi_ok) cache->obj = NULL;
+			cache->value = cd[i];
+			cache->b = c.last_box;
+			if (cache->obj && cd[i].v.ref.runtime == RT_HOST) ((host_rec *)cd[i].v.ref.val)->cached++;
+		}
+		if (rc) {
+			char prefix[400];
+			snprintf(prefix, sizeof prefix, "%s: argument %zu", e->name, i + 1);
+			conv_throw(&c, rc, prefix);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 #endif
