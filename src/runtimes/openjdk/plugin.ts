@@ -81,8 +81,11 @@ export function jvmOptions(): string[] {
   // ...) chain to the handlers V8 installed before it (HotSpot's signal chaining).
   // UTF-8 as the default charset (what Java 18+ does anyway, JEP 400) and for System.out and
   // System.err, like Node.js, whatever the locale (sun.* for Java 17, the others for 19+).
+  // -XX:-OmitStackTraceInFastThrow: an exception thrown often from JIT-compiled code keeps its
+  // stack trace (HotSpot otherwise reuses one without a trace), so a MetaFFIError from hot code
+  // still says where it came from. User options come later and win.
   const ours = ['-Xrs', '-Dfile.encoding=UTF-8', '-Dsun.stdout.encoding=UTF-8', '-Dsun.stderr.encoding=UTF-8',
-    '-Dstdout.encoding=UTF-8', '-Dstderr.encoding=UTF-8'];
+    '-Dstdout.encoding=UTF-8', '-Dstderr.encoding=UTF-8', '-XX:-OmitStackTraceInFastThrow'];
   const user = (process.env[JVM_OPTIONS_ENV] ?? '').split(/\s+/).filter((o) => o !== '');
   // An embedded JVM shares its process with Node.js: the serial collector with a small young
   // generation keeps its memory small and flat (G1 grows the heap by a few hundred MiB before
