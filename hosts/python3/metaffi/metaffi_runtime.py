@@ -1,5 +1,6 @@
 """MetaFFIRuntime: a foreign runtime (Go, a JVM, Python) loaded into this process."""
 import os
+import re
 from typing import Any, Dict
 
 from . import _native
@@ -7,6 +8,10 @@ from .metaffi_errors import MetaFFIError
 
 _NAMES = {"python3": "python3", "python": "python3", "py": "python3", "openjdk": "openjdk", "jvm": "openjdk",
           "java": "openjdk", "go": "go", "golang": "go"}
+
+
+# JDK modules and the JDK itself, named rather than given as files (the TypeScript host's rule).
+_JDK_NAMES = re.compile(r"^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:/.*)$", re.I)
 
 
 def _no_nul(text: str, what: str) -> str:
@@ -82,8 +87,24 @@ def _module_path(runtime: str, path: str) -> str:
                 "; build one with `metaffi -c --idl <file.go> -g go` (it writes <name>_MetaFFIGuest.so)")
         raise MetaFFIError(f"go runtime: no Go guest library at {full} (also tried {full}.so){hint}")
     if runtime == "openjdk":
-        # jars, class folders and JDK names; .java sources are compiled (by the metaffi command)
-        return _native.resolve_module(runtime, path)
+        parts = [p.strip() for p in path.split(";") if p.strip()]
+        if any(p.lower().endswith(".java") for p in parts):
+            return _native.resolve_module(runtime, path)  # .java sources: compiled by the metaffi command
+        if not parts:
+            raise MetaFFIError(f"openjdk module path '{path}' names no jar or class folder")
+        resolved = []
+        for p in parts:
+            if _JDK_NAMES.match(p):
+                resolved.append(p)
+                continue
+            full = os.path.abspath(p)
+            if not os.path.exists(full):
+                raise MetaFFIError(f"openjdk module path: no such jar, class folder or .java file: {p} ({full}); "
+                                   "module paths are .jar files, class folders and .java sources joined with ';'")
+            if not os.path.isdir(full) and not full.lower().endswith((".jar", ".zip")):
+                raise MetaFFIError(f"openjdk module path: {p} is neither a .jar file, a class folder nor a .java source")
+            resolved.append(full)
+        return ";".join(resolved)
     return path
 
 
