@@ -103,3 +103,18 @@ oom:
 	v->type = MT_NULL;
 	return -1;
 }
+
+/* The slow part of check_results (xllr.h): say which result does not fit, drop the references. */
+int results_mismatch(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name, const char *runtime,
+                     char *msg, size_t size)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (result_fits(&declared[i], &rets[i])) continue;
+		snprintf(msg, size, "%s: the %s runtime returned %s%s where %s is declared (return value %zu)", name,
+		         runtime, rets[i].type & MT_ARRAY ? "an array of " : "", metaffi_type_name(MT_ELEMENT(rets[i].type)),
+		         metaffi_type_name(MT_ELEMENT(declared[i].type)), i + 1);
+		for (size_t j = 0; j < n; j++) cdt_release_refs(&rets[j]);
+		return -1;
+	}
+	return 0;
+}

@@ -154,6 +154,19 @@ static inline int result_fits(const metaffi_type_info *declared, const cdt *v)
 	return value_fits(MT_ELEMENT(declared->type), dims, v);
 }
 
+/* Every result of a call against its declared type. 0 when all fit; otherwise -1, the references
+ * in rets released, and in msg (size bytes) what came back instead, for the entity `name`. */
+XLLR_API int results_mismatch(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
+                              const char *runtime, char *msg, size_t size);
+
+static inline int check_results(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
+                                const char *runtime, char *msg, size_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!result_fits(&declared[i], &rets[i])) return results_mismatch(declared, n, rets, name, runtime, msg, size);
+	return 0;
+}
+
 /* "int64, string8[]": a type list for messages. */
 XLLR_API void type_list_text(const metaffi_type_info *t, size_t n, char *out, size_t size);
 

@@ -59,19 +59,6 @@ void entity_finalize(napi_env env, void *data, void *hint)
 /* `asked`: how many arguments to fetch at first. V8 writes every slot asked for (undefined
  * past the real count), so the entity's function asks for its declared count (see
  * entity_callback); argc still reports the real count. */
-int check_results(napi_env env, const entity *e, const cdt *rets)
-{
-	for (size_t i = 0; i < e->nr; i++) {
-		if (result_fits(&e->rets[i], &rets[i])) continue;
-		throw_simple(env, "%s: the %s runtime returned %s%s where %s is declared (return value %zu)", e->name,
-		             e->plugin->name, rets[i].type & MT_ARRAY ? "an array of " : "",
-		             metaffi_type_name(MT_ELEMENT(rets[i].type)), metaffi_type_name(MT_ELEMENT(e->rets[i].type)),
-		             i + 1);
-		for (size_t j = 0; j < e->nr; j++) cdt_release_refs(&rets[j]);
-		return -1;
-	}
-	return 0;
-}
 
 
 /* The JS value of a call's results (undefined, the value, or an array for several), checked
@@ -81,8 +68,9 @@ napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets)
 {
 	napi_value result = NULL;
 	int flags = e->keep_packed ? CONV_KEEP_PACKED : 0;
-	if (check_results(env, e, rets)) {
-		result = NULL;
+	char msg[768];
+	if (check_results(e->rets, e->nr, rets, e->name, e->plugin->name, msg, sizeof msg)) {
+		throw_simple(env, "%s", msg);
 	} else if (e->nr == 0) {
 		napi_get_undefined(env, &result);
 	} else if (e->nr == 1) {

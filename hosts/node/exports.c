@@ -119,6 +119,29 @@ napi_value n_load_plugin(napi_env env, napi_callback_info info)
 	return js_undefined(env);
 }
 
+/* Drop what this environment holds of runtime rt (its entities, handles and modules): when the
+ * runtime is released, and when a Worker's environment ends. What an earlier start of the
+ * runtime made is stale and only forgotten. */
+static void drop_holdings(runtime_slot *s, uint32_t rt)
+{
+	const xllr_runtime *x = &xllr_runtimes[rt];
+	for (entity *e = s->entities; e; e = e->next) {
+		if (e->pent && x->loaded && e->generation == x->generation) x->plugin->free_entity(e->pent);
+		e->pent = NULL;
+	}
+	for (box *b = s->boxes; b;) {
+		box *n = b->next;
+		if (x->loaded && b->generation == x->generation) x->plugin->release(b->val);
+		b->prev = b->next = NULL; /* stale from now on: its generation is gone or its environment ends */
+		b = n;
+	}
+	s->boxes = NULL;
+	for (module_rec *m = s->modules; m; m = m->next) {
+		if (m->pmod && x->loaded && m->generation == x->generation) x->plugin->free_module(m->pmod);
+		m->pmod = NULL;
+	}
+}
+
 /* freeRuntime(runtime): release every module, entity and handle of the runtime. */
 napi_value n_free_runtime(napi_env env, napi_callback_info info)
 {
@@ -138,21 +161,7 @@ napi_value n_free_runtime(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	defer_drain();
-	for (entity *e = s->entities; e; e = e->next) {
-		if (e->pent) plugin->free_entity(e->pent);
-		e->pent = NULL;
-	}
-	for (box *b = s->boxes; b;) {
-		box *n = b->next;
-		plugin->release(b->val);
-		b->prev = b->next = NULL; /* stale from now on: its generation is gone */
-		b = n;
-	}
-	s->boxes = NULL;
-	for (module_rec *m = s->modules; m; m = m->next) {
-		if (m->pmod) plugin->free_module(m->pmod);
-		m->pmod = NULL;
-	}
+	drop_holdings(s, rt);
 	arena *ar = thread_arena();
 	metaffi_mark mark = arena_mark_of(ar);
 	metaffi_error err = {0};
@@ -496,26 +505,7 @@ static void release_environment_holdings(node_env *ne)
 	int scoped = napi_open_handle_scope(ne->env, &scope) == napi_ok;
 	defer_drain();
 	if (scoped) napi_close_handle_scope(ne->env, scope);
-	for (uint32_t rt = 1; rt < RT_COUNT; rt++) {
-		const xllr_runtime *x = &xllr_runtimes[rt];
-		runtime_slot *s = &ne->rt[rt];
-		for (box *b = s->boxes; b;) {
-			box *n = b->next;
-			if (x->loaded && b->generation == x->generation) x->plugin->release(b->val);
-			b->released = 1;
-			b->prev = b->next = NULL;
-			b = n;
-		}
-		s->boxes = NULL;
-		for (entity *e = s->entities; e; e = e->next) {
-			if (e->pent && x->loaded && e->generation == x->generation) x->plugin->free_entity(e->pent);
-			e->pent = NULL;
-		}
-		for (module_rec *m = s->modules; m; m = m->next) {
-			if (m->pmod && x->loaded && m->generation == x->generation) x->plugin->free_module(m->pmod);
-			m->pmod = NULL;
-		}
-	}
+	for (uint32_t rt = 1; rt < RT_COUNT; rt++) drop_holdings(&ne->rt[rt], rt);
 }
 
 void at_exit_hook(void *arg)

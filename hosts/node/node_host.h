@@ -357,7 +357,6 @@ napi_value foreign_fn_call(napi_env env, napi_callback_info info);
 void ref_cache_clear(napi_env env, ref_cache *cache);
 void entity_destroy(entity *e);
 void entity_finalize(napi_env env, void *data, void *hint);
-int check_results(napi_env env, const entity *e, const cdt *rets);
 napi_value entity_call(napi_env env, napi_callback_info info, size_t asked);
 napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets);
 void entity_throw_released(napi_env env, const entity *e);

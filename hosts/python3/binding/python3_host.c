@@ -88,40 +88,13 @@ static int dims_of(const metaffi_type_info *t)
 	return (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
 }
 
-static PyObject *entity_results(host_entity *e, cdt *rets, metaffi_error *err)
+static PyObject *entity_results(host_entity *e, cdt *rets)
 {
-	const metaffi_type_info *rt = e->types + e->np;
-	for (size_t i = 0; i < e->nr; i++) {
-		if (result_fits(&rt[i], &rets[i])) continue;
-		for (size_t j = 0; j < e->nr; j++) cdt_release_refs(&rets[j]);
-		return raise_error("%s: the %s runtime returned %s%s where %s is declared (return value %zu)", e->name,
-		                   e->plugin->name, rets[i].type & MT_ARRAY ? "an array of " : "",
-		                   metaffi_type_name(MT_ELEMENT(rets[i].type)), metaffi_type_name(MT_ELEMENT(rt[i].type)),
-		                   i + 1);
-	}
-	PyObject *result = NULL;
-	if (e->nr == 0) {
-		result = Py_NewRef(Py_None);
-	} else if (e->nr == 1) {
-		if (cdt_to_py(&rets[0], MT_ELEMENT(rt[0].type), dims_of(&rt[0]), 0, &result, err)) {
-			prefix_place(err, "return value");
-			raise_conversion_error(err);
-		}
-	} else {
-		result = PyTuple_New((Py_ssize_t)e->nr);
-		for (size_t i = 0; result && i < e->nr; i++) {
-			PyObject *item;
-			if (cdt_to_py(&rets[i], MT_ELEMENT(rt[i].type), dims_of(&rt[i]), 0, &item, err)) {
-				char place[48];
-				snprintf(place, sizeof place, "return value %zu", i + 1);
-				prefix_place(err, place);
-				raise_conversion_error(err);
-				Py_CLEAR(result);
-				break;
-			}
-			PyTuple_SET_ITEM(result, (Py_ssize_t)i, item);
-		}
-	}
+	const metaffi_type_info *declared = e->types + e->np;
+	char msg[768];
+	if (check_results(declared, e->nr, rets, e->name, e->plugin->name, msg, sizeof msg))
+		return raise_error("%s", msg);
+	PyObject *result = results_to_py(rets, e->nr, declared);
 	for (size_t i = 0; i < e->nr; i++) release_refs(&rets[i]); /* converted: drop the owned refs */
 	return result;
 }
@@ -179,7 +152,7 @@ static PyObject *entity_vectorcall(PyObject *self, PyObject *const *args, size_t
 	if (rc) {
 		if (!PyErr_Occurred()) raise_foreign(&err);
 	} else {
-		result = entity_results(e, rets, &err);
+		result = entity_results(e, rets);
 	}
 	arena_reset_to(ar, mark);
 	return result;

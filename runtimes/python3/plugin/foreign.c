@@ -135,30 +135,8 @@ static PyObject *foreign_fn_invoke(foreign_ref *r, PyObject *const *args, Py_ssi
 	PyEval_RestoreThread(ts);
 	for (Py_ssize_t i = 0; i < n; i++) release_refs(&params[i]); /* the callee only borrowed them */
 	PyObject *result = NULL;
-	if (rc) {
-		raise_foreign(&err);
-	} else if (nr == 0) {
-		result = Py_NewRef(Py_None);
-	} else if (nr == 1) {
-		if (cdt_to_py(&rets[0], MT_ANY, 0, 0, &result, &err)) {
-			prefix_place(&err, "return value");
-			raise_conversion_error(&err);
-		}
-	} else {
-		result = PyTuple_New((Py_ssize_t)nr);
-		for (size_t i = 0; result && i < nr; i++) {
-			PyObject *item;
-			if (cdt_to_py(&rets[i], MT_ANY, 0, 0, &item, &err)) {
-				char place[48];
-				snprintf(place, sizeof place, "return value %zu", i + 1);
-				prefix_place(&err, place);
-				raise_conversion_error(&err);
-				Py_CLEAR(result);
-				break;
-			}
-			PyTuple_SET_ITEM(result, (Py_ssize_t)i, item);
-		}
-	}
+	if (rc) raise_foreign(&err);
+	else result = results_to_py(rets, nr, NULL);
 	for (size_t i = 0; i < nr; i++) release_refs(&rets[i]); /* converted: drop the owned refs */
 	core->arena_reset(mark);
 	return result;

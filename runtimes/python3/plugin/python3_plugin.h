@@ -80,6 +80,7 @@ int python_failed(metaffi_error *err);
 void *conv_alloc(size_t size, metaffi_error *err);
 void raise_conversion_error(const metaffi_error *err);
 int cdt_to_py(const cdt *v, uint64_t want, int dims, int depth, PyObject **out, metaffi_error *err);
+PyObject *results_to_py(const cdt *rets, size_t nr, const metaffi_type_info *types);
 int type_error(metaffi_error *err, const char *expected, PyObject *got);
 int py_to_cdt_any(PyObject *o, cdt *out, int depth, metaffi_error *err);
 int py_to_cdt_typed(PyObject *o, uint64_t type, int dims, int depth, cdt *out, metaffi_error *err);

@@ -73,6 +73,37 @@ void raise_conversion_error(const metaffi_error *err)
 	PyErr_SetString(cls, err->message);
 }
 
+/* The results of a call as Python returns them: None for none, the value for one, a tuple for
+ * several. types: the declared types, or NULL to take each as it came (any). NULL with an
+ * exception set when one cannot be converted. The references in rets stay the caller's. */
+PyObject *results_to_py(const cdt *rets, size_t nr, const metaffi_type_info *types)
+{
+	metaffi_error err = {0};
+	PyObject *items[INLINE_ARGS], **out = nr <= INLINE_ARGS ? items : conv_alloc(nr * sizeof(PyObject *), &err);
+	if (!out) return PyErr_NoMemory();
+	for (size_t i = 0; i < nr; i++) {
+		const metaffi_type_info *t = types ? &types[i] : NULL;
+		int dims = t && (t->type & MT_ARRAY) ? (t->dims > 0 ? t->dims : 1) : 0;
+		if (cdt_to_py(&rets[i], t ? MT_ELEMENT(t->type) : MT_ANY, dims, 0, &out[i], &err)) {
+			char place[48];
+			if (nr == 1) snprintf(place, sizeof place, "return value");
+			else snprintf(place, sizeof place, "return value %zu", i + 1);
+			prefix_place(&err, place);
+			raise_conversion_error(&err);
+			for (size_t j = 0; j < i; j++) Py_DECREF(out[j]);
+			return NULL;
+		}
+	}
+	if (nr == 0) return Py_NewRef(Py_None);
+	if (nr == 1) return out[0];
+	PyObject *tuple = PyTuple_New((Py_ssize_t)nr);
+	for (size_t i = 0; i < nr; i++) {
+		if (tuple) PyTuple_SET_ITEM(tuple, (Py_ssize_t)i, out[i]);
+		else Py_DECREF(out[i]);
+	}
+	return tuple;
+}
+
 /* "int8", "string8[][]" */
 static const char *type_text(uint64_t elem, int dims, char *buf, size_t size)
 {
