@@ -9,13 +9,18 @@ import { extractIdl } from '../idl/extract.js';
 import { packageRoot } from '../paths.js';
 import { buildXllr } from '../build/native_build.js';
 import { findRuntime } from '../runtimes/index.js';
+import { JDK_NAMES } from '../runtimes/openjdk/plugin.js';
 
 /** What a host of another language needs to start a runtime through XLLR. */
 function prepareRuntime(name: string, host: string | undefined, module: string | undefined): object {
   process.env.METAFFI_BUILD_QUIET ??= '1'; // stdout is the JSON; progress would only be noise
   const adapter = findRuntime(name);
   if (module !== undefined) return { module: adapter.modulePath(module) };
-  return { id: adapter.id, name: adapter.name, xllr: buildXllr(), entityPath: adapter.entityPath, ...adapter.launch(host) };
+  return {
+    id: adapter.id, name: adapter.name, xllr: buildXllr(), entityPath: adapter.entityPath,
+    ...(adapter.name === 'openjdk' ? { jdkNames: JDK_NAMES.source } : {}),
+    ...adapter.launch(host),
+  };
 }
 
 const HELP = `metaffi - call Python, Java and Go from TypeScript in-process

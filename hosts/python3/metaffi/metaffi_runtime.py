@@ -10,10 +10,6 @@ _NAMES = {"python3": "python3", "python": "python3", "py": "python3", "openjdk":
           "java": "openjdk", "go": "go", "golang": "go"}
 
 
-# JDK modules and the JDK itself, named rather than given as files (the TypeScript host's rule).
-_JDK_NAMES = re.compile(r"^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:/.*)$", re.I)
-
-
 def _no_nul(text: str, what: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"{what} must be a str, got {type(text).__name__}")
@@ -69,14 +65,14 @@ class MetaFFIRuntime:
         if not self._info or self._released:
             self.load_runtime_plugin()
         native = _native.native()
-        resolved = _module_path(self.runtime_plugin, path)
+        resolved = _module_path(self.runtime_plugin, path, self._info)
         return MetaFFIModule(self, native.load_module(self._info["id"], resolved), path)
 
     def __repr__(self) -> str:
         return f"MetaFFIRuntime({self.runtime_plugin!r})"
 
 
-def _module_path(runtime: str, path: str) -> str:
+def _module_path(runtime: str, path: str, info: Dict[str, Any]) -> str:
     if runtime == "go":
         full = os.path.abspath(path)
         for candidate in (full, full + ".so"):
@@ -92,9 +88,10 @@ def _module_path(runtime: str, path: str) -> str:
             return _native.resolve_module(runtime, path)  # .java sources: compiled by the metaffi command
         if not parts:
             raise MetaFFIError(f"openjdk module path '{path}' names no jar or class folder")
+        jdk_names = re.compile(info["jdkNames"], re.I)  # the metaffi command's own rule
         resolved = []
         for p in parts:
-            if _JDK_NAMES.match(p):
+            if jdk_names.match(p):
                 resolved.append(p)
                 continue
             full = os.path.abspath(p)

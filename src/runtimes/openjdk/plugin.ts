@@ -95,7 +95,8 @@ export function jvmOptions(): string[] {
   return [...ours, ...memory, ...user];
 }
 
-const JDK_NAMES = /^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:\/.*)$/i;
+/** Module path parts that name the JDK or one of its modules rather than a file. */
+export const JDK_NAMES = /^(jdk|java|jre|rt\.jar|java\.[a-z.]+|jdk\.[a-z.]+|jrt:\/.*)$/i;
 
 export const openjdk: RuntimeAdapter = {
   id: 2,
