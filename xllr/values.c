@@ -70,7 +70,7 @@ int cdt_copy_into(arena *a, cdt *v)
 		size_t bytes = v->v.str.len * string_unit(t);
 		void *p = arena_alloc(a, bytes + 4);
 		if (!p) goto oom;
-		memcpy(p, v->v.str.ptr, bytes);
+		if (bytes) memcpy(p, v->v.str.ptr, bytes);
 		v->v.str.ptr = p;
 	} else if ((t & MT_ARRAY) && (t & MT_PACKED)) {
 		size_t bytes = v->v.packed.len * metaffi_packed_width(MT_ELEMENT(t));

@@ -195,6 +195,7 @@ static void async_done(napi_env env, napi_value js_cb, void *context, void *data
 	async_req *req = data;
 	entity *e = req->e;
 	g_in_flight--;
+	e->in_flight--;
 	atomic_fetch_sub(&g_async_in_flight[e->runtime], 1);
 	for (size_t i = 0; i < e->np; i++) cdt_release_refs(&req->cd[i]); /* the callee only borrowed them */
 	if (!env || g_shutting_down) {
@@ -276,9 +277,11 @@ napi_value entity_call_async(napi_env env, napi_callback_info info)
 	req->ne = tls_env;
 	req->deferred = d;
 	e->refs++;
+	e->in_flight++;
 	if (enqueue(req)) {
 		for (size_t i = 0; i < e->np; i++) cdt_release_refs(&req->cd[i]);
 		e->refs--;
+		e->in_flight--;
 		napi_throw_error(env, NULL, "metaffi: cannot start a thread for async calls");
 		goto fail;
 	}

@@ -125,7 +125,14 @@ napi_value n_load_plugin(napi_env env, napi_callback_info info)
 static void drop_holdings(runtime_slot *s, uint32_t rt)
 {
 	const xllr_runtime *x = &xllr_runtimes[rt];
+	int running = 0;
 	for (entity *e = s->entities; e; e = e->next) {
+		/* An async call still runs on a pool thread (a Worker ending; a release waits for them):
+		 * its entity, and the modules, stay; the runtime keeps them until the process ends. */
+		if (e->in_flight) {
+			running = 1;
+			continue;
+		}
 		if (e->pent && x->loaded && e->generation == x->generation) x->plugin->free_entity(e->pent);
 		e->pent = NULL;
 	}
@@ -136,7 +143,7 @@ static void drop_holdings(runtime_slot *s, uint32_t rt)
 		b = n;
 	}
 	s->boxes = NULL;
-	for (module_rec *m = s->modules; m; m = m->next) {
+	for (module_rec *m = s->modules; m && !running; m = m->next) {
 		if (m->pmod && x->loaded && m->generation == x->generation) x->plugin->free_module(m->pmod);
 		m->pmod = NULL;
 	}

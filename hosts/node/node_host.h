@@ -179,6 +179,7 @@ struct entity {
 	char *name;
 	int keep_packed; /* a declared return type asks for typed arrays */
 	int refs; /* its JS function, its .async function, async calls in flight (JS thread only) */
+	int in_flight; /* its async calls running on pool threads (JS thread only) */
 	ref_cache *ref_cache; /* per parameter, for handle and callable parameters; or NULL */
 };
 
