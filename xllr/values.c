@@ -105,16 +105,20 @@ oom:
 }
 
 /* The slow part of check_results (xllr.h): say which result does not fit, drop the references. */
-int results_mismatch(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name, const char *runtime,
-                     char *msg, size_t size)
+const char *results_mismatch(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
+                             const char *runtime)
 {
+	const char *msg = "a result does not fit its declared type";
 	for (size_t i = 0; i < n; i++) {
 		if (result_fits(&declared[i], &rets[i])) continue;
-		snprintf(msg, size, "%s: the %s runtime returned %s%s where %s is declared (return value %zu)", name,
-		         runtime, rets[i].type & MT_ARRAY ? "an array of " : "", metaffi_type_name(MT_ELEMENT(rets[i].type)),
-		         metaffi_type_name(MT_ELEMENT(declared[i].type)), i + 1);
-		for (size_t j = 0; j < n; j++) cdt_release_refs(&rets[j]);
-		return -1;
+		arena *a = thread_arena();
+		if (a)
+			msg = arena_printf(a, "%s: the %s runtime returned %s%s where %s is declared (return value %zu)", name,
+			                   runtime, rets[i].type & MT_ARRAY ? "an array of " : "",
+			                   metaffi_type_name(MT_ELEMENT(rets[i].type)),
+			                   metaffi_type_name(MT_ELEMENT(declared[i].type)), i + 1);
+		break;
 	}
-	return 0;
+	for (size_t j = 0; j < n; j++) cdt_release_refs(&rets[j]);
+	return msg;
 }

@@ -154,17 +154,18 @@ static inline int result_fits(const metaffi_type_info *declared, const cdt *v)
 	return value_fits(MT_ELEMENT(declared->type), dims, v);
 }
 
-/* Every result of a call against its declared type. 0 when all fit; otherwise -1, the references
- * in rets released, and in msg (size bytes) what came back instead, for the entity `name`. */
-XLLR_API int results_mismatch(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
-                              const char *runtime, char *msg, size_t size);
+/* Every result of a call against its declared type. NULL when all fit; otherwise the references
+ * in rets are released and the message says what came back instead, for the entity `name` (in
+ * the thread's arena: no buffer on the call path's stack, which deep JS<->Java nesting needs). */
+XLLR_API const char *results_mismatch(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
+                                      const char *runtime);
 
-static inline int check_results(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
-                                const char *runtime, char *msg, size_t size)
+static inline const char *check_results(const metaffi_type_info *declared, size_t n, cdt *rets, const char *name,
+                                        const char *runtime)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!result_fits(&declared[i], &rets[i])) return results_mismatch(declared, n, rets, name, runtime, msg, size);
-	return 0;
+		if (!result_fits(&declared[i], &rets[i])) return results_mismatch(declared, n, rets, name, runtime);
+	return NULL;
 }
 
 /* "int64, string8[]": a type list for messages. */

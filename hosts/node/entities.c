@@ -68,9 +68,9 @@ napi_value entity_results_to_js(napi_env env, entity *e, arena *ar, cdt *rets)
 {
 	napi_value result = NULL;
 	int flags = e->keep_packed ? CONV_KEEP_PACKED : 0;
-	char msg[768];
-	if (check_results(e->rets, e->nr, rets, e->name, e->plugin->name, msg, sizeof msg)) {
-		throw_simple(env, "%s", msg);
+	const char *mismatch = check_results(e->rets, e->nr, rets, e->name, e->plugin->name);
+	if (mismatch) {
+		throw_simple(env, "%s", mismatch);
 	} else if (e->nr == 0) {
 		napi_get_undefined(env, &result);
 	} else if (e->nr == 1) {

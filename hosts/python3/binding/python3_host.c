@@ -91,9 +91,8 @@ static int dims_of(const metaffi_type_info *t)
 static PyObject *entity_results(host_entity *e, cdt *rets)
 {
 	const metaffi_type_info *declared = e->types + e->np;
-	char msg[768];
-	if (check_results(declared, e->nr, rets, e->name, e->plugin->name, msg, sizeof msg))
-		return raise_error("%s", msg);
+	const char *mismatch = check_results(declared, e->nr, rets, e->name, e->plugin->name);
+	if (mismatch) return raise_error("%s", mismatch);
 	PyObject *result = results_to_py(rets, e->nr, declared);
 	for (size_t i = 0; i < e->nr; i++) release_refs(&rets[i]); /* converted: drop the owned refs */
 	return result;
